@@ -1,0 +1,513 @@
+// Generates the WebAssembly SIMD128 kernels of the CPU backend.
+//
+//   npx tsx packages/tensor/scripts/gen-wasm-kernels.ts          # rewrite the generated files
+//   npx tsx packages/tensor/scripts/gen-wasm-kernels.ts --check  # exit 1 if they are stale
+//
+// The WAT text is built here (the GEMM micro-kernel is unrolled, so it is easier to generate than
+// to write by hand), compiled with the `wabt` npm package, and written to
+//   src/cpu/wasm/kernels.wat     the text, for reading and diffing
+//   src/cpu/wasm/kernels.gen.ts  the binary as base64 plus the tile constants the loader needs
+// Both are committed; test/wasm-gen.test.ts regenerates them and fails if they differ, so the
+// runtime never needs wabt.
+//
+// Only SIMD128 (no relaxed-simd, no threads): that is what Node 20 runs without flags.
+
+import { readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import wabtInit from 'wabt';
+
+/**
+ * Register tile of the GEMM micro-kernel: MR rows of C × NR columns (NR/4 f32x4 vectors), and the
+ * k-loop unroll factor. 4×8 with no unroll measured fastest on V8 11 (Node 20, x64): 8 accumulators
+ * + 2 B vectors + 4 A broadcasts fit the 15 allocatable xmm registers, and the loop is then bound
+ * by the FP add/mul ports (f32x4.mul + f32x4.add, no FMA in SIMD128). Unrolling (KU = 2, 4) made
+ * TurboFan hoist every load of the unrolled body and spill accumulators (27 vs 43 GFLOP/s); 5×8,
+ * 6×8, 3×12 and 4×12 spill too (20–25 GFLOP/s). Other values are accepted for experiments
+ * (`--mr=6 --nr=8 --ku=1 --out=/tmp/x`; MR and NR must be multiples of 4 here).
+ */
+const argNum = (name: string, dflt: number): number => {
+  const a = process.argv.find((x) => x.startsWith(`--${name}=`));
+  return a === undefined ? dflt : Number(a.slice(name.length + 3));
+};
+export const DEFAULT_MR = 4;
+export const DEFAULT_NR = 8;
+export const DEFAULT_KU = 1;
+/** Vectors per loop iteration of the elementwise kernels. */
+export const DEFAULT_EU = 1;
+let EU = DEFAULT_EU;
+let MR = DEFAULT_MR;
+let NR = DEFAULT_NR;
+let KU = DEFAULT_KU;
+let NV = NR / 4;
+const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
+const lines = (xs: string[]): string => xs.join('\n');
+
+/** i8x16.shuffle byte indices for 32-bit lanes `l` (0..3 = first operand, 4..7 = second). */
+const shuf = (l: number[]): string => l.flatMap((x) => range(4).map((b) => 4 * x + b)).join(' ');
+
+/** 4×4 transpose of f32 lanes: [$r0..$r3] (rows) → [$o0..$o3] (columns), via $t0..$t3. */
+function transpose4(r: string[], o: string[]): string {
+  const s = (a: string, b: string, l: number[]) => `(i8x16.shuffle ${shuf(l)} (local.get ${a}) (local.get ${b}))`;
+  return lines([
+    `(local.set $t0 ${s(r[0], r[1], [0, 4, 1, 5])})`, // a0 b0 a1 b1
+    `(local.set $t1 ${s(r[0], r[1], [2, 6, 3, 7])})`, // a2 b2 a3 b3
+    `(local.set $t2 ${s(r[2], r[3], [0, 4, 1, 5])})`, // c0 d0 c1 d1
+    `(local.set $t3 ${s(r[2], r[3], [2, 6, 3, 7])})`, // c2 d2 c3 d3
+    `(local.set ${o[0]} ${s('$t0', '$t2', [0, 1, 4, 5])})`, // a0 b0 c0 d0
+    `(local.set ${o[1]} ${s('$t0', '$t2', [2, 3, 6, 7])})`, // a1 b1 c1 d1
+    `(local.set ${o[2]} ${s('$t1', '$t3', [0, 1, 4, 5])})`, // a2 b2 c2 d2
+    `(local.set ${o[3]} ${s('$t1', '$t3', [2, 3, 6, 7])})`, // a3 b3 c3 d3
+  ]);
+}
+const TLOCALS = '(local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128) (local $v0 v128) (local $v1 v128) (local $v2 v128) (local $v3 v128) (local $w0 v128) (local $w1 v128) (local $w2 v128) (local $w3 v128)';
+
+// ---------------------------------------------------------------------------------------------
+// GEMM packing. A strided matrix X[i, j] lives at src + i*rs + j*cs (byte strides).
+// Packed panels are "slivers" of W rows (A: W = MR) or columns (B: W = NR): for each sliver s and
+// each k, W consecutive floats; partial slivers are zero-padded so the micro-kernel never sees an
+// edge. Sliver s starts at dst + s*kc*W*4.
+
+/**
+ * pack(src, rs, cs, w, kc, dst): X is [w, kc] (w = rows of the sliver dimension, kc = depth).
+ * dst[(s*kc + k)*W + r] = X[s*W + r, k] (0 beyond w).
+ * Fast paths: cs == 4 (depth contiguous: 4×4 transposes) and rs == 4 (sliver dim contiguous:
+ * straight vector copies). Used for A (W = MR, X = op(A) block) and for B (W = NR, X = op(B)ᵀ block).
+ */
+function packFn(name: string, W: number): string {
+  const WV = W / 4;
+  // Full sliver, depth contiguous (cs == 4): 4 depth steps × 4 rows per transpose.
+  const fastDepth = lines([
+    '(local.set $k (i32.const 0))',
+    '(block $dk_done (loop $dk',
+    '  (br_if $dk_done (i32.gt_s (i32.add (local.get $k) (i32.const 4)) (local.get $kc)))',
+    ...range(WV).flatMap((g) => [
+      ...range(4).map((r) => `  (local.set $v${r} (v128.load (i32.add (local.get $p) (i32.add (i32.mul (i32.const ${4 * g + r}) (local.get $rs)) (i32.shl (local.get $k) (i32.const 2))))))`),
+      transpose4(['$v0', '$v1', '$v2', '$v3'], ['$w0', '$w1', '$w2', '$w3']),
+      ...range(4).map((kk) => `  (v128.store offset=${(kk * W + 4 * g) * 4} (local.get $q) (local.get $w${kk}))`),
+    ]),
+    `  (local.set $q (i32.add (local.get $q) (i32.const ${4 * W * 4})))`,
+    '  (local.set $k (i32.add (local.get $k) (i32.const 4)))',
+    '  (br $dk)))',
+  ]);
+  // Full sliver, sliver dim contiguous (rs == 4): WV vector copies per depth step.
+  const fastRow = lines([
+    '(local.set $k (i32.const 0))',
+    '(block $rk_done (loop $rk',
+    '  (br_if $rk_done (i32.ge_s (local.get $k) (local.get $kc)))',
+    '  (local.set $e (i32.add (local.get $p) (i32.mul (local.get $k) (local.get $cs))))',
+    ...range(WV).map((g) => `  (v128.store offset=${g * 16} (local.get $q) (v128.load offset=${g * 16} (local.get $e)))`),
+    `  (local.set $q (i32.add (local.get $q) (i32.const ${W * 4})))`,
+    '  (local.set $k (i32.add (local.get $k) (i32.const 1)))',
+    '  (br $rk)))',
+  ]);
+  return `
+  ;; ${name}(src, rs, cs, w, kc, dst): pack X[w, kc] (X[i,k] at src + i*rs + k*cs) into slivers of ${W}.
+  (func $${name} (export "${name}") (param $src i32) (param $rs i32) (param $cs i32) (param $w i32) (param $kc i32) (param $dst i32)
+    (local $s i32) (local $rows i32) (local $k i32) (local $r i32) (local $p i32) (local $q i32) (local $e i32)
+    ${TLOCALS}
+    (local.set $s (i32.const 0))
+    (block $s_done (loop $s_loop
+      (br_if $s_done (i32.ge_s (local.get $s) (local.get $w)))
+      (local.set $rows (i32.sub (local.get $w) (local.get $s)))
+      (local.set $p (i32.add (local.get $src) (i32.mul (local.get $s) (local.get $rs))))
+      (local.set $q (i32.add (local.get $dst) (i32.shl (i32.mul (local.get $s) (local.get $kc)) (i32.const 2))))
+      (local.set $k (i32.const 0))
+      (if (i32.ge_s (local.get $rows) (i32.const ${W})) (then
+        (if (i32.eq (local.get $cs) (i32.const 4)) (then
+          ${fastDepth}
+        ) (else (if (i32.eq (local.get $rs) (i32.const 4)) (then
+          ${fastRow}
+        ))))))
+      ;; remaining depth steps (or everything, for an edge sliver / general strides): scalar
+      (block $k_done (loop $k_loop
+        (br_if $k_done (i32.ge_s (local.get $k) (local.get $kc)))
+        (local.set $e (i32.add (local.get $p) (i32.mul (local.get $k) (local.get $cs))))
+        (local.set $r (i32.const 0))
+        (block $r_done (loop $r_loop
+          (br_if $r_done (i32.ge_s (local.get $r) (i32.const ${W})))
+          (f32.store (local.get $q)
+            (if (result f32) (i32.lt_s (local.get $r) (local.get $rows))
+              (then (f32.load (i32.add (local.get $e) (i32.mul (local.get $r) (local.get $rs)))))
+              (else (f32.const 0))))
+          (local.set $q (i32.add (local.get $q) (i32.const 4)))
+          (local.set $r (i32.add (local.get $r) (i32.const 1)))
+          (br $r_loop)))
+        (local.set $k (i32.add (local.get $k) (i32.const 1)))
+        (br $k_loop)))
+      (local.set $s (i32.add (local.get $s) (i32.const ${W})))
+      (br $s_loop)))
+  )`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// GEMM macro-kernel: C[mc, nc] (+)= Ap[mc, kc] · Bp[kc, nc] over packed panels, mc and nc padded
+// to multiples of MR and NR. Loop order (BLIS): jr over B slivers (one stays in L1), ir over A
+// slivers (the A block stays in L2), then the MR×NR register-tile micro-kernel over kc.
+
+function macroFn(): string {
+  const acc = (r: number, v: number) => `$c${r}_${v}`;
+  const accLocals = range(MR).flatMap((r) => range(NV).map((v) => `(local ${acc(r, v)} v128)`)).join(' ');
+  const bLocals = range(NV).map((v) => `(local $b${v} v128)`).join(' ');
+  // One k step at packed offsets (u*MR*4 into A, u*NR*4 into B).
+  const step = (u: number) => lines([
+    ...range(NV).map((v) => `(local.set $b${v} (v128.load offset=${(u * NR + 4 * v) * 4} (local.get $pb)))`),
+    ...range(MR).flatMap((r) => [
+      `(local.set $a (v128.load32_splat offset=${(u * MR + r) * 4} (local.get $pa)))`,
+      ...range(NV).map((v) => `(local.set ${acc(r, v)} (f32x4.add (local.get ${acc(r, v)}) (f32x4.mul (local.get $a) (local.get $b${v}))))`),
+    ]),
+  ]);
+  const zero = range(MR).flatMap((r) => range(NV).map((v) => `(local.set ${acc(r, v)} (v128.const i32x4 0 0 0 0))`));
+  const cAddr = (r: number) => (r === 0 ? '(local.get $cp)' : `(i32.add (local.get $cp) (i32.mul (local.get $ldc) (i32.const ${r})))`);
+  const store = range(MR).flatMap((r) => [
+    `(local.set $e ${cAddr(r)})`,
+    ...range(NV).map((v) => `(v128.store offset=${16 * v} (local.get $e) (local.get ${acc(r, v)}))`),
+  ]);
+  const accumulate = range(MR).flatMap((r) => [
+    `(local.set $e ${cAddr(r)})`,
+    ...range(NV).map((v) => `(v128.store offset=${16 * v} (local.get $e) (f32x4.add (v128.load offset=${16 * v} (local.get $e)) (local.get ${acc(r, v)})))`),
+  ]);
+  return `
+  ;; macro(pa, pb, pc, mc, nc, kc, ldc, acc): C (+)= Ap·Bp; C tile (i, j) at pc + i*ldc + j*4.
+  ;; mc % ${MR} == 0, nc % ${NR} == 0; acc = 0 overwrites C, acc = 1 adds to it.
+  (func $macro (export "macro") (param $pa0 i32) (param $pb0 i32) (param $pc0 i32) (param $mc i32) (param $nc i32) (param $kc i32) (param $ldc i32) (param $accflag i32)
+    (local $jr i32) (local $ir i32) (local $pa i32) (local $pb i32) (local $cp i32) (local $k i32) (local $e i32) (local $a v128)
+    ${accLocals} ${bLocals}
+    (local.set $jr (i32.const 0))
+    (block $jr_done (loop $jr_loop
+      (br_if $jr_done (i32.ge_s (local.get $jr) (local.get $nc)))
+      (local.set $ir (i32.const 0))
+      (block $ir_done (loop $ir_loop
+        (br_if $ir_done (i32.ge_s (local.get $ir) (local.get $mc)))
+        ;; A sliver ir/MR starts at pa0 + ir*kc*4; B sliver jr/NR at pb0 + jr*kc*4
+        (local.set $pa (i32.add (local.get $pa0) (i32.shl (i32.mul (local.get $ir) (local.get $kc)) (i32.const 2))))
+        (local.set $pb (i32.add (local.get $pb0) (i32.shl (i32.mul (local.get $jr) (local.get $kc)) (i32.const 2))))
+        (local.set $cp (i32.add (local.get $pc0) (i32.add (i32.mul (local.get $ir) (local.get $ldc)) (i32.shl (local.get $jr) (i32.const 2)))))
+        ${zero.join('\n        ')}
+        ;; k loop${KU === 1 ? '' : `, unrolled ${KU}× (then one step at a time)`}
+        (local.set $k (local.get $kc))
+        (block $ku_done (loop $ku_loop
+          (br_if $ku_done (i32.lt_s (local.get $k) (i32.const ${KU})))
+          ${range(KU).map(step).join('\n')}
+          (local.set $pa (i32.add (local.get $pa) (i32.const ${KU * MR * 4})))
+          (local.set $pb (i32.add (local.get $pb) (i32.const ${KU * NR * 4})))
+          (local.set $k (i32.sub (local.get $k) (i32.const ${KU})))
+          (br $ku_loop)))
+${KU === 1 ? '' : `        (block $k1_done (loop $k1_loop
+          (br_if $k1_done (i32.eqz (local.get $k)))
+          ${step(0)}
+          (local.set $pa (i32.add (local.get $pa) (i32.const ${MR * 4})))
+          (local.set $pb (i32.add (local.get $pb) (i32.const ${NR * 4})))
+          (local.set $k (i32.sub (local.get $k) (i32.const 1)))
+          (br $k1_loop)))
+`}        (if (local.get $accflag) (then
+          ${accumulate.join('\n          ')}
+        ) (else
+          ${store.join('\n          ')}
+        ))
+        (local.set $ir (i32.add (local.get $ir) (i32.const ${MR})))
+        (br $ir_loop)))
+      (local.set $jr (i32.add (local.get $jr) (i32.const ${NR})))
+      (br $jr_loop)))
+  )`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Elementwise float32 kernels on n contiguous elements. They process whole f32x4 vectors (EU per
+// iteration), i.e. they may read and write up to 4·EU − 1 floats past n: callers pass buffers with
+// that slack (the loader's chunk buffers). Math bodies are emitted inline in the loop (V8 does not
+// inline wasm calls) and constants come from a pool in memory (see ConstPool): a called $vexp
+// with v128.const constants ran at 2.1 ns/element, the inline one with pooled constants at 1.5.
+// EU = 2 or 4 changed nothing measurable for exp/erf/gelu/sigmoid (add: 0.125 → 0.095 ns/element
+// inside wasm, invisible behind the copies), so EU = 1.
+
+/**
+ * Vector constants live in a pool at the bottom of linear memory ([0, POOL_BYTES), a data segment),
+ * and kernels read them with v128.load. V8 folds v128.const locals back into immediates and
+ * re-materialises each one inside the loop (3 instructions apiece); a load is one cheap µop.
+ */
+export const POOL_BYTES = 1024;
+class ConstPool {
+  private offsets = new Map<string, number>();
+  private bytes: number[] = [];
+  /** Address of the splat of `c` (f32 or i32 lanes). */
+  addr(c: number, kind: 'f32' | 'i32'): number {
+    const lit = `${kind}:${c}`;
+    let off = this.offsets.get(lit);
+    if (off === undefined) {
+      off = this.bytes.length;
+      if (off + 16 > POOL_BYTES) throw new Error('gen-wasm-kernels: constant pool full');
+      const dv = new DataView(new ArrayBuffer(4));
+      if (kind === 'f32') dv.setFloat32(0, c, true);
+      else dv.setInt32(0, c, true);
+      for (let l = 0; l < 4; l++) for (let j = 0; j < 4; j++) this.bytes.push(dv.getUint8(j));
+      this.offsets.set(lit, off);
+    }
+    return off;
+  }
+  segment(): string {
+    return `(data (i32.const 0) "${this.bytes.map((x) => `\\${x.toString(16).padStart(2, '0')}`).join('')}")`;
+  }
+}
+let pool = new ConstPool();
+
+/** Builds one kernel body: pooled constants (`k`, `ki`) and scratch locals (`t`). */
+class Body {
+  private temps = new Set<string>();
+  /** A float constant splat (loaded from the pool). */
+  k(c: number): string {
+    return `(v128.load offset=${pool.addr(c, 'f32')} (i32.const 0))`;
+  }
+  /** An int constant splat (loaded from the pool). */
+  ki(c: number): string {
+    return `(v128.load offset=${pool.addr(c, 'i32')} (i32.const 0))`;
+  }
+  /** Declares a v128 scratch local and returns its name. */
+  t(name: string): string {
+    this.temps.add(name);
+    return name;
+  }
+  decls(): string {
+    return [...this.temps].map((n) => `(local ${n} v128)`).join(' ');
+  }
+}
+
+/** Statements that leave the vector result of a math function of `x` (a WAT expr) in local `out`. */
+type VecMath = (b: Body, x: string, out: string) => string[];
+
+const get = (n: string): string => `(local.get ${n})`;
+
+// exp(x), Cephes expf: n = round(x·log2 e) via the 1.5·2²³ magic add, r = x − n·ln2 (two-part ln2),
+// e^r = 1 + r + r²·P(r) (degree 5), then ·2^h·2^(n−h) with h = n >> 1 built in the exponent bits
+// (two factors so that n in [−150, 128] never overflows the exponent field). x is clamped to
+// [−104, 89]: e^−104 underflows to 0 and e^89 overflows to +inf; NaN propagates (pmin/pmax keep a
+// NaN first operand). Max error ≈ 1–2 ulp (tested).
+const EXP = {
+  hi: 89,
+  lo: -104,
+  log2e: 1.44269504088896341,
+  magic: 12582912, // 1.5·2²³: adding it rounds to an integer held in the low mantissa bits
+  magicBits: 0x4b400000,
+  c1: 0.693359375,
+  c2: -2.12194440e-4,
+  p: [1.9875691500e-4, 1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1],
+};
+const vexp: VecMath = (b, x, out) => {
+  const [xc, z, f, r, y, n, h] = ['$ex', '$ez', '$ef', '$er', '$ey', '$en', '$eh'].map((v) => b.t(v));
+  const poly = EXP.p.slice(1).reduce((acc, c) => `(f32x4.add (f32x4.mul ${acc} ${get(r)}) ${b.k(c)})`, b.k(EXP.p[0]));
+  const pow2 = (e: string) => `(i32x4.shl (i32x4.add ${e} ${b.ki(127)}) (i32.const 23))`;
+  return [
+    `(local.set ${xc} (f32x4.pmax (f32x4.pmin ${x} ${b.k(EXP.hi)}) ${b.k(EXP.lo)}))`,
+    `(local.set ${z} (f32x4.add (f32x4.mul ${get(xc)} ${b.k(EXP.log2e)}) ${b.k(EXP.magic)}))`,
+    `(local.set ${f} (f32x4.sub ${get(z)} ${b.k(EXP.magic)}))`,
+    `(local.set ${r} (f32x4.sub (f32x4.sub ${get(xc)} (f32x4.mul ${get(f)} ${b.k(EXP.c1)})) (f32x4.mul ${get(f)} ${b.k(EXP.c2)})))`,
+    `(local.set ${y} (f32x4.add (f32x4.add (f32x4.mul ${poly} (f32x4.mul ${get(r)} ${get(r)})) ${get(r)}) ${b.k(1)}))`,
+    `(local.set ${n} (i32x4.sub ${get(z)} ${b.ki(EXP.magicBits)}))`,
+    `(local.set ${h} (i32x4.shr_s ${get(n)} (i32.const 1)))`,
+    `(local.set ${out} (f32x4.mul (f32x4.mul ${get(y)} ${pow2(get(h))}) ${pow2(`(i32x4.sub ${get(n)} ${get(h)})`)}))`,
+  ];
+};
+
+// erf(x), two float32 approximations blended by |x| (measured max abs error against a float64
+// series, in float32 arithmetic):
+//   |x| < 1:  Eigen/XLA's rational x·P(x²)/Q(x²)                         2.1e-7 (3.3e-7 – 4.5e-7 beyond 1)
+//   |x| ≥ 1:  Abramowitz & Stegun 7.1.26, 1 − t·S(t)·e^(−x²), t = 1/(1 + p|x|)   1.9e-7 (5.5e-7 below 1,
+//             where 1 − … cancels)
+// Beyond the clamp |x| ≥ 3.8325 the result is exactly ±1; NaN propagates.
+const ERF = {
+  clamp: 3.832506856900711,
+  a: [-2.72614225801306e-10, 2.77068142495902e-8, -2.10102402082508e-6, -5.69250639462346e-5, -7.34990630326855e-4, -2.95459980854025e-3, -1.60960333262415e-2],
+  b: [-1.45660718464996e-5, -2.13374055278905e-4, -1.68282697438203e-3, -7.37332916720468e-3, -1.42647390514189e-2],
+  asP: 0.3275911,
+  as: [1.061405429, -1.453152027, 1.421413741, -0.284496736, 0.254829592],
+};
+const verf: VecMath = (b, x, out) => {
+  const [xv, xc, x2, ax, t, e, tail] = ['$rx0', '$rx', '$rx2', '$rax', '$rt', '$rexp', '$rtail'].map((v) => b.t(v));
+  const horner = (cs: number[], v: string) => cs.slice(1).reduce((acc, c) => `(f32x4.add (f32x4.mul ${acc} ${get(v)}) ${b.k(c)})`, b.k(cs[0]));
+  const sign = `(v128.and ${get(xv)} ${b.ki(-0x80000000)})`;
+  return [
+    `(local.set ${xv} ${x})`,
+    `(local.set ${xc} (f32x4.pmax (f32x4.pmin ${get(xv)} ${b.k(ERF.clamp)}) ${b.k(-ERF.clamp)}))`,
+    `(local.set ${x2} (f32x4.mul ${get(xc)} ${get(xc)}))`,
+    // small |x|: rational form
+    `(local.set ${out} (f32x4.div (f32x4.mul ${get(xc)} ${horner(ERF.a, x2)}) ${horner(ERF.b, x2)}))`,
+    // large |x|: copysign(1 − t·S(t)·e^(−x²), x)
+    `(local.set ${ax} (f32x4.abs ${get(xc)}))`,
+    `(local.set ${t} (f32x4.div ${b.k(1)} (f32x4.add ${b.k(1)} (f32x4.mul ${get(ax)} ${b.k(ERF.asP)}))))`,
+    ...vexp(b, `(f32x4.neg ${get(x2)})`, e),
+    `(local.set ${tail} (v128.or ${sign} (f32x4.sub ${b.k(1)} (f32x4.mul (f32x4.mul ${horner(ERF.as, t)} ${get(t)}) ${get(e)}))))`,
+    `(local.set ${out} (v128.bitselect ${get(tail)} ${get(out)} (f32x4.ge ${get(ax)} ${b.k(1)})))`,
+    // at and beyond the clamp: exactly ±1 (the formulas give 1 − 1ulp there)
+    `(local.set ${out} (v128.bitselect (v128.or ${sign} ${b.k(1)}) ${get(out)} (f32x4.ge (f32x4.abs ${get(xv)}) ${b.k(ERF.clamp)})))`,
+  ];
+};
+
+/** gelu(x) = x/2 · (1 + erf(x/√2)) (exact GELU, torch's default). */
+const vgelu: VecMath = (b, x, out) => {
+  const [xv, e] = [b.t('$gx'), b.t('$ge')];
+  return [
+    `(local.set ${xv} ${x})`,
+    ...verf(b, `(f32x4.mul ${get(xv)} ${b.k(Math.SQRT1_2)})`, e),
+    `(local.set ${out} (f32x4.mul (f32x4.mul ${get(xv)} ${b.k(0.5)}) (f32x4.add ${b.k(1)} ${get(e)})))`,
+  ];
+};
+
+/** sigmoid(x) = 1 / (1 + e^−x). */
+const vsigmoid: VecMath = (b, x, out) => {
+  const e = b.t('$se');
+  return [...vexp(b, `(f32x4.neg ${x})`, e), `(local.set ${out} (f32x4.div ${b.k(1)} (f32x4.add ${b.k(1)} ${get(e)})))`];
+};
+
+/** A map kernel `name(x, [y,] out, n)` over ⌈n/4⌉ vectors; `body` sets `$res` from the operands. */
+function mapFn(name: string, arity: 1 | 2, math: (b: Body, x: string, y: string, out: string) => string[], unroll = 1): string {
+  const b = new Body();
+  const ps = arity === 2 ? '(param $x i32) (param $y i32) (param $out i32) (param $n i32)' : '(param $x i32) (param $out i32) (param $n i32)';
+  // `unroll` vectors per iteration (locals are reused: TurboFan renames them into SSA values)
+  const body = range(unroll).flatMap((u) => {
+    const xv = `(v128.load offset=${16 * u} (i32.add (local.get $x) (local.get $i)))`;
+    const yv = `(v128.load offset=${16 * u} (i32.add (local.get $y) (local.get $i)))`;
+    return [...math(b, xv, yv, b.t('$res')), `(v128.store offset=${16 * u} (i32.add (local.get $out) (local.get $i)) (local.get $res))`];
+  });
+  const step = 16 * unroll;
+  return `
+  ;; ${name}: ${unroll} vector(s) per iteration, so it may touch up to ${step / 4 - 1} floats past n
+  (func $${name} (export "${name}") ${ps}
+    (local $i i32) (local $end i32) ${b.decls()}
+    (local.set $end (i32.and (i32.add (i32.shl (local.get $n) (i32.const 2)) (i32.const ${step - 1})) (i32.const ${-step})))
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
+      ${body.join('\n      ')}
+      (local.set $i (i32.add (local.get $i) (i32.const ${step})))
+      (br $next)))
+  )`;
+}
+
+const binaryKernel = (op: string) => mapFn(`${op}_f32`, 2, (_b, x, y, out) => [`(local.set ${out} (f32x4.${op} ${x} ${y}))`], EU);
+const unaryKernel = (name: string, m: VecMath) => mapFn(`${name}_f32`, 1, (b, x, _y, out) => m(b, x, out), EU);
+
+/**
+ * sum_rows(x, out, outer, inner): out[o] = Σ_i x[o, i] for x [outer, inner] contiguous; float64
+ * accumulation (two f64x2 partial sums per 4 lanes, 2 vectors per step), rounded once to float32.
+ */
+function sumRowsFn(): string {
+  return `
+  (func $sum_rows (export "sum_rows") (param $x i32) (param $out i32) (param $outer i32) (param $inner i32)
+    (local $o i32) (local $p i32) (local $end i32) (local $end8 i32) (local $v v128) (local $w v128)
+    (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128) (local $s f64)
+    (block $o_done (loop $o_loop
+      (br_if $o_done (i32.ge_s (local.get $o) (local.get $outer)))
+      (local.set $p (local.get $x))
+      (local.set $end (i32.add (local.get $x) (i32.shl (local.get $inner) (i32.const 2))))
+      (local.set $end8 (i32.add (local.get $x) (i32.shl (i32.and (local.get $inner) (i32.const -8)) (i32.const 2))))
+      (local.set $s0 (v128.const i32x4 0 0 0 0)) (local.set $s1 (v128.const i32x4 0 0 0 0))
+      (local.set $s2 (v128.const i32x4 0 0 0 0)) (local.set $s3 (v128.const i32x4 0 0 0 0))
+      (block $v_done (loop $v_loop
+        (br_if $v_done (i32.ge_u (local.get $p) (local.get $end8)))
+        (local.set $v (v128.load (local.get $p)))
+        (local.set $w (v128.load offset=16 (local.get $p)))
+        (local.set $s0 (f64x2.add (local.get $s0) (f64x2.promote_low_f32x4 (local.get $v))))
+        (local.set $s1 (f64x2.add (local.get $s1) (f64x2.promote_low_f32x4 (i8x16.shuffle ${shuf([2, 3, 2, 3])} (local.get $v) (local.get $v)))))
+        (local.set $s2 (f64x2.add (local.get $s2) (f64x2.promote_low_f32x4 (local.get $w))))
+        (local.set $s3 (f64x2.add (local.get $s3) (f64x2.promote_low_f32x4 (i8x16.shuffle ${shuf([2, 3, 2, 3])} (local.get $w) (local.get $w)))))
+        (local.set $p (i32.add (local.get $p) (i32.const 32)))
+        (br $v_loop)))
+      (local.set $s0 (f64x2.add (f64x2.add (local.get $s0) (local.get $s1)) (f64x2.add (local.get $s2) (local.get $s3))))
+      (local.set $s (f64.add (f64x2.extract_lane 0 (local.get $s0)) (f64x2.extract_lane 1 (local.get $s0))))
+      (block $t_done (loop $t_loop
+        (br_if $t_done (i32.ge_u (local.get $p) (local.get $end)))
+        (local.set $s (f64.add (local.get $s) (f64.promote_f32 (f32.load (local.get $p)))))
+        (local.set $p (i32.add (local.get $p) (i32.const 4)))
+        (br $t_loop)))
+      (f32.store (local.get $out) (f32.demote_f64 (local.get $s)))
+      (local.set $x (local.get $end))
+      (local.set $out (i32.add (local.get $out) (i32.const 4)))
+      (local.set $o (i32.add (local.get $o) (i32.const 1)))
+      (br $o_loop)))
+  )`;
+}
+
+export interface GenOptions { mr?: number; nr?: number; ku?: number; eu?: number }
+
+/** The whole module's text. */
+export function buildWat(opts: GenOptions = {}): string {
+  MR = opts.mr ?? DEFAULT_MR;
+  NR = opts.nr ?? DEFAULT_NR;
+  KU = opts.ku ?? DEFAULT_KU;
+  EU = opts.eu ?? DEFAULT_EU;
+  NV = NR / 4;
+  pool = new ConstPool();
+  if (MR % 4 !== 0 || NR % 4 !== 0 || MR < 4 || NR < 4 || KU < 1) throw new Error(`gen-wasm-kernels: bad tile ${MR}x${NR} ku=${KU}`);
+  return `;; GENERATED by packages/tensor/scripts/gen-wasm-kernels.ts — do not edit by hand.
+;; WebAssembly SIMD128 kernels of the CPU backend: GEMM (packing + ${MR}×${NR} micro-kernel) and
+;; float32 elementwise maps / row sums. All pointers are byte offsets into the exported memory;
+;; bytes [0, ${POOL_BYTES}) hold constants.
+(module
+  (memory (export "memory") 1)
+${packFn('pack_a', MR)}
+${packFn('pack_b', NR)}
+${macroFn()}
+${['add', 'sub', 'mul', 'div'].map(binaryKernel).join('\n')}
+${unaryKernel('exp', vexp)}
+${unaryKernel('erf', verf)}
+${unaryKernel('gelu', vgelu)}
+${unaryKernel('sigmoid', vsigmoid)}
+${sumRowsFn()}
+  ;; vector constants of the elementwise kernels (see ConstPool)
+  ${pool.segment()}
+)
+`;
+}
+
+/** Compiles WAT to a wasm binary with wabt (SIMD128 only). */
+export async function compileWat(wat: string): Promise<Uint8Array> {
+  const wabt = await wabtInit();
+  const mod = wabt.parseWat('kernels.wat', wat, { simd: true });
+  try {
+    mod.validate();
+    return mod.toBinary({ canonicalize_lebs: true, write_debug_names: true }).buffer;
+  } finally {
+    mod.destroy();
+  }
+}
+
+/** The two generated files, as text. */
+export async function generate(opts: GenOptions = {}): Promise<{ wat: string; ts: string }> {
+  const wat = buildWat(opts);
+  const bin = await compileWat(wat);
+  const b64 = Buffer.from(bin).toString('base64');
+  const chunks = b64.match(/.{1,100}/g) ?? [];
+  const ts = `// GENERATED by packages/tensor/scripts/gen-wasm-kernels.ts from kernels.wat — do not edit by hand.
+// Regenerate: npx tsx packages/tensor/scripts/gen-wasm-kernels.ts
+
+/** GEMM register tile: MR rows × NR columns of C per micro-kernel call. */
+export const MR = ${MR};
+/** Bytes [0, HEAP_BASE) of the memory hold the kernels' constants; buffers must start above. */
+export const HEAP_BASE = ${POOL_BYTES};
+export const NR = ${NR};
+
+/** The kernels module (${bin.length} bytes), base64. */
+export const KERNELS_WASM_BASE64 =
+${chunks.map((c) => `  '${c}'`).join(' +\n')};
+`;
+  return { wat, ts };
+}
+
+export const GENERATED_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'cpu', 'wasm');
+
+async function main(): Promise<void> {
+  const { wat, ts } = await generate({ mr: argNum('mr', DEFAULT_MR), nr: argNum('nr', DEFAULT_NR), ku: argNum('ku', DEFAULT_KU), eu: argNum('eu', DEFAULT_EU) });
+  const outArg = process.argv.find((x) => x.startsWith('--out='));
+  const dir = outArg === undefined ? GENERATED_DIR : outArg.slice(6);
+  const files: [string, string][] = [[join(dir, 'kernels.wat'), wat], [join(dir, 'kernels.gen.ts'), ts]];
+  if (process.argv.includes('--check')) {
+    const stale = files.filter(([p, text]) => {
+      try { return readFileSync(p, 'utf8') !== text; } catch { return true; }
+    });
+    for (const [p] of stale) console.error(`stale: ${p}`);
+    process.exit(stale.length ? 1 : 0);
+  }
+  for (const [p, text] of files) writeFileSync(p, text);
+  console.log(`wrote ${files.map(([p]) => p).join(', ')}`);
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) await main();

@@ -1,0 +1,231 @@
+// The CPU backend: plain TypeScript over typed arrays. It is the default backend and the reference
+// every other backend is tested against (via test/op-suite.ts).
+
+import type {
+  ArrayFor, Backend, BackendBuffer, BinaryOp, DType, ReduceOp, StridedRef, TypedArray, UnaryOp, View,
+} from '../backend.js';
+import { allocArray, bytesPerElement } from '../dtype.js';
+import { BackendError, DTypeError } from '../errors.js';
+import { collapseDims, contiguousStrides, sizeOf } from '../shape.js';
+import { CpuBuffer } from './buffer.js';
+import { elementwiseKernel, reduceKernel } from './codegen.js';
+import { dgemm } from './dgemm.js';
+import { binaryExpr, reduceSpec, unaryExpr } from './exprs.js';
+import { gatherInto, scatterAddInto, topkInto } from './index-ops.js';
+import { sgemm } from './sgemm.js';
+import { installWasmKernels } from './wasm/index.js';
+
+// float32 GEMM: the WebAssembly SIMD kernels (docs/cpu-kernels.md) whenever the engine has SIMD128,
+// else the blocked plain-JS loop. AVEY_CPU_GEMM=js keeps the JS loop (to compare, or to debug).
+const gemmEnv = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.AVEY_CPU_GEMM;
+if (gemmEnv !== 'js') installWasmKernels();
+
+function dataOf(buf: BackendBuffer, op: string): TypedArray {
+  if (!(buf instanceof CpuBuffer)) throw new BackendError(op, `buffer of backend '${buf.backend}' passed to cpu`);
+  if (buf.freed) throw new BackendError(op, 'buffer used after free');
+  return buf.data;
+}
+
+/** (trans, ld) such that a [rows, cols] view with strides (sr, sc) reads as a BLAS operand, or null. */
+function blasLayout(rows: number, cols: number, sr: number, sc: number): { trans: boolean; ld: number } | null {
+  if ((cols <= 1 || sc === 1) && sr >= 0) return { trans: false, ld: rows <= 1 ? 0 : sr };
+  if ((rows <= 1 || sr === 1) && sc >= 0) return { trans: true, ld: cols <= 1 ? 0 : sc };
+  return null;
+}
+
+export class CpuBackend implements Backend {
+  readonly name: string = 'cpu';
+  readonly syncRead: boolean = true;
+  private bytes = 0;
+
+  supportsDType(_dtype: DType): boolean {
+    return true;
+  }
+
+  // ---- memory -------------------------------------------------------------------------------
+  private alloc(dtype: DType, size: number): CpuBuffer {
+    this.bytes += size * bytesPerElement(dtype);
+    return new CpuBuffer(this.name, dtype, allocArray(dtype, size));
+  }
+  /** Wraps an array the caller gives up (no copy). */
+  adopt<D extends DType>(dtype: D, data: ArrayFor<D>): BackendBuffer {
+    this.bytes += data.length * bytesPerElement(dtype);
+    return new CpuBuffer(this.name, dtype, data);
+  }
+  upload<D extends DType>(dtype: D, data: ArrayFor<D>): BackendBuffer {
+    const b = this.alloc(dtype, data.length);
+    b.data.set(data);
+    return b;
+  }
+  fill(dtype: DType, size: number, value: number): BackendBuffer {
+    const b = this.alloc(dtype, size);
+    if (value !== 0) b.data.fill(dtype === 'bool' ? (value !== 0 ? 1 : 0) : value);
+    return b;
+  }
+  read(ref: StridedRef): Promise<TypedArray> {
+    return Promise.resolve(this.readSync(ref));
+  }
+  readSync(ref: StridedRef): TypedArray {
+    const { dtype } = ref.buffer;
+    const out = allocArray(dtype, sizeOf(ref.view.shape));
+    this.copyInto(out, 0, contiguousStrides(ref.view.shape), ref, 'read');
+    return out;
+  }
+  free(buffer: BackendBuffer): void {
+    if (!(buffer instanceof CpuBuffer) || buffer.freed) return;
+    buffer.freed = true;
+    this.bytes -= buffer.size * bytesPerElement(buffer.dtype);
+    buffer.data = allocArray(buffer.dtype, 0);
+  }
+  bytesInUse(): number {
+    return this.bytes;
+  }
+
+  /** Raw typed array behind a buffer (CPU only; for fast paths in kernels registered for 'cpu'). */
+  dataOf(buffer: BackendBuffer): TypedArray {
+    return dataOf(buffer, 'cpu.dataOf');
+  }
+
+  // ---- primitives ---------------------------------------------------------------------------
+  private copyInto(out: TypedArray, outOff: number, outStrides: readonly number[], src: StridedRef, op: string): void {
+    const { dtype } = src.buffer;
+    const c = collapseDims(src.view.shape, [outStrides, src.view.strides]);
+    const k = elementwiseKernel(`copy:${dtype}>${dtype}`, 1, 'a');
+    k(c.shape, out, outOff, c.strides[0], dataOf(src.buffer, op), src.view.offset, c.strides[1]);
+  }
+
+  unary(op: UnaryOp, x: StridedRef, outDType: DType): BackendBuffer {
+    const shape = x.view.shape;
+    const out = this.alloc(outDType, sizeOf(shape));
+    const inD = x.buffer.dtype;
+    const c = collapseDims(shape, [contiguousStrides(shape), x.view.strides]);
+    const k = elementwiseKernel(`u:${op}:${inD}>${outDType}`, 1, unaryExpr(op, inD, outDType));
+    k(c.shape, out.data, 0, c.strides[0], dataOf(x.buffer, op), x.view.offset, c.strides[1]);
+    return out;
+  }
+
+  binary(op: BinaryOp, a: StridedRef, b: StridedRef, shape: readonly number[], outDType: DType): BackendBuffer {
+    const out = this.alloc(outDType, sizeOf(shape));
+    const da = a.buffer.dtype, db = b.buffer.dtype;
+    const c = collapseDims(shape, [contiguousStrides(shape), a.view.strides, b.view.strides]);
+    const k = elementwiseKernel(`b:${op}:${da},${db}>${outDType}`, 2, binaryExpr(op, da));
+    k(c.shape, out.data, 0, c.strides[0],
+      dataOf(a.buffer, op), a.view.offset, c.strides[1],
+      dataOf(b.buffer, op), b.view.offset, c.strides[2]);
+    return out;
+  }
+
+  where(cond: StridedRef, a: StridedRef, b: StridedRef, shape: readonly number[]): BackendBuffer {
+    const outD = a.buffer.dtype;
+    const out = this.alloc(outD, sizeOf(shape));
+    const c = collapseDims(shape, [contiguousStrides(shape), cond.view.strides, a.view.strides, b.view.strides]);
+    const k = elementwiseKernel(`where:${cond.buffer.dtype},${outD},${b.buffer.dtype}`, 3, '(a !== 0 ? b : c)');
+    k(c.shape, out.data, 0, c.strides[0],
+      dataOf(cond.buffer, 'where'), cond.view.offset, c.strides[1],
+      dataOf(a.buffer, 'where'), a.view.offset, c.strides[2],
+      dataOf(b.buffer, 'where'), b.view.offset, c.strides[3]);
+    return out;
+  }
+
+  cast(x: StridedRef, dtype: DType): BackendBuffer {
+    const shape = x.view.shape;
+    const out = this.alloc(dtype, sizeOf(shape));
+    const inD = x.buffer.dtype;
+    const c = collapseDims(shape, [contiguousStrides(shape), x.view.strides]);
+    // float → int32 truncates (Int32Array store); anything → bool is x != 0
+    const expr = dtype === 'bool' ? '(a !== 0 ? 1 : 0)' : inD !== 'int32' && inD !== 'bool' && dtype === 'int32' ? 'Math.trunc(a)' : 'a';
+    const k = elementwiseKernel(`cast:${inD}>${dtype}`, 1, expr);
+    k(c.shape, out.data, 0, c.strides[0], dataOf(x.buffer, 'cast'), x.view.offset, c.strides[1]);
+    return out;
+  }
+
+  reduce(op: ReduceOp, x: StridedRef): BackendBuffer {
+    const [outer, inner] = x.view.shape;
+    const [so, si] = x.view.strides;
+    const inD = x.buffer.dtype;
+    const outD: DType = op === 'argmax' || op === 'argmin' ? 'int32' : inD;
+    const out = this.alloc(outD, outer);
+    const k = reduceKernel(`r:${op}:${inD}>${outD}`, reduceSpec(op));
+    k(out.data, dataOf(x.buffer, op), x.view.offset, so, si, outer, inner);
+    return out;
+  }
+
+  matmul(a: StridedRef, b: StridedRef): BackendBuffer {
+    const [B, M, K] = a.view.shape;
+    const N = b.view.shape[2];
+    const dtype = a.buffer.dtype;
+    if (dtype !== b.buffer.dtype || (dtype !== 'float32' && dtype !== 'float64')) {
+      throw new DTypeError('matmul', `cpu matmul needs two float32 or float64 operands, got ${dtype} and ${b.buffer.dtype}`);
+    }
+    const out = this.alloc(dtype, B * M * N);
+    let la = blasLayout(M, K, a.view.strides[1], a.view.strides[2]);
+    let lb = blasLayout(K, N, b.view.strides[1], b.view.strides[2]);
+    // operands whose inner matrix is neither row- nor column-major are copied once
+    let ar = a, br = b;
+    const temps: BackendBuffer[] = [];
+    if (!la) {
+      const t = this.unary('copy', a, dtype);
+      temps.push(t);
+      ar = { buffer: t, view: { shape: a.view.shape, strides: contiguousStrides(a.view.shape), offset: 0 } };
+      la = { trans: false, ld: K };
+    }
+    if (!lb) {
+      const t = this.unary('copy', b, dtype);
+      temps.push(t);
+      br = { buffer: t, view: { shape: b.view.shape, strides: contiguousStrides(b.view.shape), offset: 0 } };
+      lb = { trans: false, ld: N };
+    }
+    const ad = dataOf(ar.buffer, 'matmul'), bd = dataOf(br.buffer, 'matmul');
+    for (let i = 0; i < B; i++) {
+      const aOff = ar.view.offset + i * ar.view.strides[0];
+      const bOff = br.view.offset + i * br.view.strides[0];
+      if (dtype === 'float32') {
+        sgemm(M, N, K, ad as Float32Array, aOff, la.ld, la.trans, bd as Float32Array, bOff, lb.ld, lb.trans, out.data as Float32Array, i * M * N);
+      } else {
+        dgemm(M, N, K, ad as Float64Array, aOff, la.ld, la.trans, bd as Float64Array, bOff, lb.ld, lb.trans, out.data as Float64Array, i * M * N);
+      }
+    }
+    for (const t of temps) this.free(t);
+    return out;
+  }
+
+  gather(x: StridedRef, index: StridedRef): BackendBuffer {
+    const [O, , I] = x.view.shape;
+    const N = index.view.shape[1];
+    const out = this.alloc(x.buffer.dtype, O * N * I);
+    gatherInto(out.data, dataOf(x.buffer, 'gather'), x, dataOf(index.buffer, 'gather') as Int32Array, index);
+    return out;
+  }
+
+  scatterAdd(x: StridedRef, index: StridedRef, src: StridedRef): BackendBuffer {
+    const [, A, I] = x.view.shape;
+    const y = this.unary('copy', x, x.buffer.dtype) as CpuBuffer;
+    try {
+      scatterAddInto(y.data, dataOf(index.buffer, 'scatterAdd') as Int32Array, index, dataOf(src.buffer, 'scatterAdd'), src, A, I);
+    } catch (e) {
+      this.free(y);
+      throw e;
+    }
+    return y;
+  }
+
+  topk(x: StridedRef, k: number): { values: BackendBuffer; indices: BackendBuffer } {
+    const O = x.view.shape[0];
+    const values = this.alloc(x.buffer.dtype, O * k);
+    const indices = this.alloc('int32', O * k);
+    topkInto(values.data, indices.data as Int32Array, dataOf(x.buffer, 'topk'), x, k);
+    return { values, indices };
+  }
+
+  assign(dst: BackendBuffer, dstView: View, src: StridedRef): void {
+    const c = collapseDims(dstView.shape, [dstView.strides, src.view.strides]);
+    const d = src.buffer.dtype;
+    const k = elementwiseKernel(`copy:${d}>${dst.dtype}`, 1, dst.dtype === 'bool' && d !== 'bool' ? '(a !== 0 ? 1 : 0)' : 'a');
+    k(c.shape, dataOf(dst, 'assign'), dstView.offset, c.strides[0], dataOf(src.buffer, 'assign'), src.view.offset, c.strides[1]);
+  }
+
+  sync(): Promise<void> {
+    return Promise.resolve();
+  }
+  dispose(): void {}
+}

@@ -1,0 +1,87 @@
+// GELU gradient kernels and the biased linear map (float, CPU).
+// Each returns null where it does not apply (the caller falls back to the composition).
+
+import { allocArray } from '../dtype.js';
+import { matmul } from '../ops/linalg.js';
+import { contiguous, transpose } from '../ops/views.js';
+import { Tensor } from '../tensor.js';
+import { CpuBackend } from './backend.js';
+import { erf32, erf64, exp32 } from './math.js';
+import type { Floats } from './kernel-norms.js';
+
+// exact GELU derivative: dx = g·(Φ(x) + x·φ(x)),  Φ(x) = ½(1 + erf(x/√2)),  φ(x) = e^{−x²/2}/√(2π)
+const INV_SQRT_2PI = 0.3989422804014327;
+export function geluGradCpu(x: Tensor, g: Tensor): Tensor | null {
+  const backend = x.storage.backend;
+  if (!(backend instanceof CpuBackend) || g.storage.backend !== backend || x.dtype !== g.dtype) return null;
+  if ((x.dtype !== 'float32' && x.dtype !== 'float64') || x.rank !== g.rank || x.shape.some((d, i) => d !== g.shape[i])) return null;
+  const xc = x.isContiguous() ? x : contiguous(x);
+  const gc = g.isContiguous() ? g : contiguous(g);
+  try {
+    const X = backend.dataOf(xc.storage.buffer) as Floats, G = backend.dataOf(gc.storage.buffer) as Floats;
+    const xo = xc.offset, go = gc.offset, n = x.size;
+    const out = allocArray(x.dtype, n) as Floats;
+    if (x.dtype === 'float32') {
+      for (let i = 0; i < n; i++) {
+        const v = X[xo + i];
+        out[i] = G[go + i] * (0.5 + 0.5 * erf32(v * Math.SQRT1_2) + v * INV_SQRT_2PI * exp32(-0.5 * v * v));
+      }
+    } else {
+      for (let i = 0; i < n; i++) {
+        const v = X[xo + i];
+        out[i] = G[go + i] * (0.5 + 0.5 * erf64(v * Math.SQRT1_2) + v * INV_SQRT_2PI * Math.exp(-0.5 * v * v));
+      }
+    }
+    return Tensor.fromBuffer(backend, backend.adopt(x.dtype, out), x.shape);
+  } finally {
+    if (xc !== x) xc.dispose();
+    if (gc !== g) gc.dispose();
+  }
+}
+
+// y = x·Φ(x) and dy/dx = Φ(x) + x·φ(x) in one pass (float32: erf32 / exp32)
+export function geluWithGradCpu(x: Tensor): { y: Tensor; dydx: Tensor } | null {
+  const backend = x.storage.backend;
+  if (!(backend instanceof CpuBackend) || (x.dtype !== 'float32' && x.dtype !== 'float64')) return null;
+  const xc = x.isContiguous() ? x : contiguous(x);
+  try {
+    const X = backend.dataOf(xc.storage.buffer) as Floats, xo = xc.offset, n = x.size;
+    const y = allocArray(x.dtype, n) as Floats, d = allocArray(x.dtype, n) as Floats;
+    const f32 = x.dtype === 'float32';
+    for (let i = 0; i < n; i++) {
+      const v = X[xo + i];
+      const cdf = 0.5 + 0.5 * (f32 ? erf32(v * Math.SQRT1_2) : erf64(v * Math.SQRT1_2));
+      y[i] = v * cdf;
+      d[i] = cdf + v * INV_SQRT_2PI * (f32 ? exp32(-0.5 * v * v) : Math.exp(-0.5 * v * v));
+    }
+    return { y: Tensor.fromBuffer(backend, backend.adopt(x.dtype, y), x.shape), dydx: Tensor.fromBuffer(backend, backend.adopt(x.dtype, d), x.shape) };
+  } finally {
+    if (xc !== x) xc.dispose();
+  }
+}
+
+// y = x @ wᵀ + b with the bias added in place into the fresh GEMM output (saves a pass and a
+// buffer; the same float32 roundings as matmul-then-add).
+export function linearCpu(x: Tensor, w: Tensor, b: Tensor | null): Tensor | null {
+  const backend = x.storage.backend;
+  if (!(backend instanceof CpuBackend) || !b || b.rank !== 1 || w.rank !== 2 || b.shape[0] !== w.shape[0]) return null;
+  if ((x.dtype !== 'float32' && x.dtype !== 'float64') || w.dtype !== x.dtype || b.dtype !== x.dtype || b.storage.backend !== backend) return null;
+  const wt = transpose(w, 0, 1);
+  let y: Tensor;
+  try {
+    y = matmul(x, wt);
+  } finally {
+    wt.dispose();
+  }
+  if (!y.isContiguous()) {
+    y.dispose();
+    return null;
+  }
+  const n = w.shape[0], bo = b.offset, bs = b.strides[0];
+  if (n === 0 || y.size === 0) return y;
+  const Y = backend.dataOf(y.storage.buffer) as Floats, B = backend.dataOf(b.storage.buffer) as Floats;
+  for (let r = y.offset, end = y.offset + y.size; r < end; r += n) {
+    for (let j = 0; j < n; j++) Y[r + j] += B[bo + j * bs];
+  }
+  return y;
+}

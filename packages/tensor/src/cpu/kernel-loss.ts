@@ -1,0 +1,103 @@
+// Softmax cross-entropy over the rows of logits (N, C) (float, CPU): forward and gradient.
+// Each returns null where it does not apply (the caller falls back to the composition).
+
+import { allocArray } from '../dtype.js';
+import { contiguous } from '../ops/views.js';
+import { Tensor } from '../tensor.js';
+import { CpuBackend } from './backend.js';
+import { exp32 } from './math.js';
+import type { Floats } from './kernel-norms.js';
+import { logSumExpRow } from './kernel-rows.js';
+
+/** CPU arrays of contiguous float z (N, C) and int32 y (N), or null when the fast path does not apply. */
+function ceOperands(z: Tensor, y: Tensor): { backend: CpuBackend; zc: Tensor; yc: Tensor; Z: Floats; Y: Int32Array; N: number; C: number } | null {
+  const backend = z.storage.backend;
+  if (!(backend instanceof CpuBackend) || y.storage.backend !== backend) return null;
+  if ((z.dtype !== 'float32' && z.dtype !== 'float64') || y.dtype !== 'int32' || z.rank !== 2 || y.rank !== 1 || y.shape[0] !== z.shape[0]) return null;
+  const [N, C] = z.shape;
+  if (C === 0) return null;
+  const zc = z.isContiguous() ? z : contiguous(z);
+  const yc = y.isContiguous() ? y : contiguous(y);
+  return { backend, zc, yc, Z: backend.dataOf(zc.storage.buffer) as Floats, Y: backend.dataOf(yc.storage.buffer) as Int32Array, N, C };
+}
+
+// per_n = (lse_n − z_n[ỹ_n])·v_n,  lse_n = log Σ_j exp z_nj  (one row pass for the max, one for the
+// sum; with keepProbs the exps are stored and scaled to p_nj = exp(z_nj − lse_n) while the row is hot)
+export function softmaxCrossEntropyCpu(z: Tensor, y: Tensor, ignore: number, keepProbs: boolean): { per: Tensor; lse: Tensor; probs: Tensor | null } | null {
+  const o = ceOperands(z, y);
+  if (!o) return null;
+  const { backend, zc, yc, Z, Y, N, C } = o;
+  try {
+    const per = allocArray(z.dtype, N) as Floats, lse = allocArray(z.dtype, N) as Floats;
+    const P = keepProbs ? (allocArray(z.dtype, N * C) as Floats) : null;
+    const f32 = z.dtype === 'float32';
+    for (let n = 0; n < N; n++) {
+      const s = zc.offset + n * C, label = Y[yc.offset + n];
+      const valid = label !== ignore;
+      const safe = valid ? label : 0;
+      if (safe < 0 || safe >= C) return null; // the composed path raises the index error
+      let l: number;
+      if (P) {
+        let m = -Infinity;
+        for (let j = 0; j < C; j++) if (Z[s + j] > m || Z[s + j] !== Z[s + j]) m = Z[s + j];
+        if (m !== m || m === Infinity || m === -Infinity) {
+          l = m; // NaN / ±∞ rows: lse as logSumExpRow gives it; p = exp(z − lse) as the composition
+          for (let j = 0; j < C; j++) P[n * C + j] = Math.exp(Z[s + j] - l);
+        } else {
+          let sum = 0;
+          for (let j = 0; j < C; j++) {
+            const e = f32 ? exp32(Z[s + j] - m) : Math.exp(Z[s + j] - m);
+            P[n * C + j] = e;
+            sum += e;
+          }
+          l = m + Math.log(sum);
+          const inv = 1 / sum;
+          for (let j = 0; j < C; j++) P[n * C + j] *= inv;
+        }
+      } else {
+        l = logSumExpRow(Z, s, C, f32);
+      }
+      lse[n] = l;
+      per[n] = (l - Z[s + safe]) * (valid ? 1 : 0);
+    }
+    const wrapT = (a: Floats, shape: number[]) => Tensor.fromBuffer(backend, backend.adopt(z.dtype, a), shape);
+    return { per: wrapT(per, [N]), lse: wrapT(lse, [N]), probs: P ? wrapT(P, [N, C]) : null };
+  } finally {
+    if (zc !== z) zc.dispose();
+    if (yc !== y) yc.dispose();
+  }
+}
+
+// dz_nj = w_n·p_nj − w_n·[j = ỹ_n], p = probs or exp(z − lse)   (one pass)
+export function softmaxCrossEntropyGradCpu(z: Tensor, lse: Tensor, y: Tensor, w: Tensor, ignore: number, probs: Tensor | null): Tensor | null {
+  const o = ceOperands(z, y);
+  if (!o) return null;
+  const { backend, zc, yc, Z, Y, N, C } = o;
+  const lc = lse.isContiguous() ? lse : contiguous(lse), wc = w.isContiguous() ? w : contiguous(w);
+  const pc = probs && !probs.isContiguous() ? contiguous(probs) : probs;
+  try {
+    if (lse.dtype !== z.dtype || w.dtype !== z.dtype || lse.size !== N || w.size !== N || lc.storage.backend !== backend || wc.storage.backend !== backend) return null;
+    if (pc && (pc.dtype !== z.dtype || pc.size !== N * C || pc.storage.backend !== backend)) return null;
+    const L = backend.dataOf(lc.storage.buffer) as Floats, W = backend.dataOf(wc.storage.buffer) as Floats;
+    const P = pc ? (backend.dataOf(pc.storage.buffer) as Floats) : null, po = pc ? pc.offset : 0;
+    const out = allocArray(z.dtype, N * C) as Floats;
+    const f32 = z.dtype === 'float32';
+    for (let n = 0; n < N; n++) {
+      const s = zc.offset + n * C, d = n * C, label = Y[yc.offset + n];
+      const safe = label !== ignore ? label : 0;
+      if (safe < 0 || safe >= C) return null;
+      const l = L[lc.offset + n], wn = W[wc.offset + n];
+      if (P) for (let j = 0; j < C; j++) out[d + j] = wn * P[po + d + j];
+      else if (f32) for (let j = 0; j < C; j++) out[d + j] = wn * exp32(Z[s + j] - l);
+      else for (let j = 0; j < C; j++) out[d + j] = wn * Math.exp(Z[s + j] - l);
+      out[d + safe] -= wn;
+    }
+    return Tensor.fromBuffer(backend, backend.adopt(z.dtype, out), [N, C]);
+  } finally {
+    if (zc !== z) zc.dispose();
+    if (yc !== y) yc.dispose();
+    if (lc !== lse) lc.dispose();
+    if (wc !== w) wc.dispose();
+    if (pc && pc !== probs) pc.dispose();
+  }
+}

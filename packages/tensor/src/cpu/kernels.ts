@@ -1,0 +1,34 @@
+// Fused CPU kernels for composed ops, registered in the kernel registry for backend 'cpu'.
+// Each handles the common case (float, last axis, contiguous or copied rows) in one pass over rows
+// and falls back to the reference composition (ops/nn.ts, ops/reduce.ts) otherwise; the op suite
+// and the autograd / Avey-B tests check both against the same references.
+//   kernel-rows.ts          softmax, logSoftmax, logsumexp, softmaxGrad
+//   kernel-gelu-linear.ts   geluGrad, geluWithGrad, linear (bias added in place)
+//   kernel-norms.ts         rmsNorm(Grad), layerNorm(Grad)
+//   kernel-loss.ts          softmaxCrossEntropy(Grad)
+
+import {
+  geluGradComposed, geluWithGradComposed, layerNormComposed, layerNormGradComposed, linearComposed, logSoftmaxComposed,
+  rmsNormComposed, rmsNormGradComposed, softmaxComposed, softmaxGradComposed, softmaxCrossEntropyComposed,
+  softmaxCrossEntropyGradComposed,
+} from '../ops/nn.js';
+import { logsumexpComposed } from '../ops/reduce.js';
+import { registerKernel } from '../registry.js';
+import { geluGradCpu, geluWithGradCpu, linearCpu } from './kernel-gelu-linear.js';
+import { softmaxCrossEntropyCpu, softmaxCrossEntropyGradCpu } from './kernel-loss.js';
+import { layerNormCpu, layerNormGradCpu, rmsNormCpu, rmsNormGradCpu } from './kernel-norms.js';
+import { logSoftmaxRow, logsumexpLast, mapRows, softmaxGradCpu, softmaxRow } from './kernel-rows.js';
+
+registerKernel('softmax', 'cpu', (x, axis) => (axis === x.rank - 1 && mapRows(x, softmaxRow)) || softmaxComposed(x, axis));
+registerKernel('logSoftmax', 'cpu', (x, axis) => (axis === x.rank - 1 && mapRows(x, logSoftmaxRow)) || logSoftmaxComposed(x, axis));
+registerKernel('logsumexp', 'cpu', (x, axes, keepDim) => logsumexpLast(x, axes, keepDim) ?? logsumexpComposed(x, axes, keepDim));
+registerKernel('linear', 'cpu', (x, w, b) => linearCpu(x, w, b) ?? linearComposed(x, w, b));
+registerKernel('softmaxCrossEntropy', 'cpu', (z, y, ig, keep) => softmaxCrossEntropyCpu(z, y, ig, keep ?? false) ?? softmaxCrossEntropyComposed(z, y, ig, keep ?? false));
+registerKernel('softmaxCrossEntropyGrad', 'cpu', (z, l, y, w, ig, p) => softmaxCrossEntropyGradCpu(z, l, y, w, ig, p ?? null) ?? softmaxCrossEntropyGradComposed(z, l, y, w, ig, p ?? null));
+registerKernel('rmsNorm', 'cpu', (x, w, eps) => rmsNormCpu(x, w, eps) ?? rmsNormComposed(x, w, eps));
+registerKernel('rmsNormGrad', 'cpu', (x, w, g, eps) => rmsNormGradCpu(x, w, g, eps) ?? rmsNormGradComposed(x, w, g, eps));
+registerKernel('layerNorm', 'cpu', (x, w, b, eps) => layerNormCpu(x, w, b, eps) ?? layerNormComposed(x, w, b, eps));
+registerKernel('layerNormGrad', 'cpu', (x, w, g, eps) => layerNormGradCpu(x, w, g, eps) ?? layerNormGradComposed(x, w, g, eps));
+registerKernel('softmaxGrad', 'cpu', (y, g) => softmaxGradCpu(y, g) ?? softmaxGradComposed(y, g));
+registerKernel('geluWithGrad', 'cpu', (x) => geluWithGradCpu(x) ?? geluWithGradComposed(x));
+registerKernel('geluGrad', 'cpu', (x, g) => geluGradCpu(x, g) ?? geluGradComposed(x, g));

@@ -1,0 +1,29 @@
+// WebAssembly SIMD128 kernels for the CPU backend (see docs/cpu-kernels.md).
+//
+//   installWasmKernels()  routes ../sgemm.ts's `sgemm` to `wasmSgemm`; false (no throw) when the
+//                         engine has no WebAssembly SIMD128.
+//   wasmSgemm             C[M,N] = op(A)·op(B), the `sgemm` contract.
+//   wasmBinaryF32 / wasmUnaryF32 / wasmSumRowsF32   elementwise float32 kernels on Float32Arrays.
+
+import { setSgemmImpl } from '../sgemm.js';
+import { wasmRuntime, wasmUnavailableReason } from './runtime.js';
+import { wasmSgemm } from './gemm.js';
+
+export { wasmSgemm, setWasmGemmBlocking, getWasmGemmBlocking, type GemmBlocking } from './gemm.js';
+export { wasmBinaryF32, wasmUnaryF32, wasmSumRowsF32, type WasmBinaryOp, type WasmUnaryOp } from './elementwise.js';
+export { MR as WASM_GEMM_MR, NR as WASM_GEMM_NR } from './kernels.gen.js';
+
+/** Whether the wasm SIMD kernels can run here. */
+export function wasmKernelsAvailable(): boolean {
+  return wasmRuntime() !== null;
+}
+
+/** Why they cannot ('' when they can). */
+export { wasmUnavailableReason };
+
+/** Makes `sgemm` use the wasm kernels. Returns false (and changes nothing) without WebAssembly SIMD. */
+export function installWasmKernels(): boolean {
+  if (wasmRuntime() === null) return false;
+  setSgemmImpl(wasmSgemm);
+  return true;
+}

@@ -1,0 +1,164 @@
+// wasm SIMD sgemm against a float64 triple loop: random sizes (0, 1, odd, across cache blocks),
+// transposes, row strides (incl. 0 = broadcast row), offsets, and the sgemm dispatch hook.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import {
+  getWasmGemmBlocking, installWasmKernels, setWasmGemmBlocking, wasmKernelsAvailable, wasmSgemm, wasmUnavailableReason,
+} from '../src/cpu/wasm/index.js';
+import { getSgemmImpl, setSgemmImpl, sgemm } from '../src/cpu/sgemm.js';
+
+// Node 20 always has SIMD128; under CI=true a missing one fails the tests instead of skipping them.
+const skip = wasmKernelsAvailable() || process.env.CI === 'true' ? false : `WebAssembly SIMD128 unavailable: ${wasmUnavailableReason()}`;
+
+interface Case {
+  M: number; N: number; K: number; transA: boolean; transB: boolean;
+  lda: number; ldb: number; aOff: number; bOff: number; cOff: number;
+  a: Float32Array; b: Float32Array;
+}
+
+function randomArray(n: number, seed: number): Float32Array {
+  let s = seed >>> 0 || 1;
+  return Float32Array.from({ length: n }, () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 31 - 1;
+  });
+}
+
+/** Builds a case; `padA`/`padB` extra row stride, or -1 for a broadcast (stride 0) row. */
+function makeCase(M: number, N: number, K: number, transA: boolean, transB: boolean, padA: number, padB: number, aOff: number, bOff: number, cOff: number, seed: number): Case {
+  const aCols = transA ? M : K, aRows = transA ? K : M;
+  const bCols = transB ? K : N, bRows = transB ? N : K;
+  const lda = padA < 0 ? 0 : aCols + padA;
+  const ldb = padB < 0 ? 0 : bCols + padB;
+  const a = randomArray(aOff + Math.max(0, (aRows - 1) * lda + aCols) + 2, seed);
+  const b = randomArray(bOff + Math.max(0, (bRows - 1) * ldb + bCols) + 2, seed + 1);
+  return { M, N, K, transA, transB, lda, ldb, aOff, bOff, cOff, a, b };
+}
+
+function naive(c: Case): Float64Array {
+  const { M, N, K, a, b, lda, ldb, aOff, bOff, transA, transB } = c;
+  const out = new Float64Array(M * N);
+  for (let i = 0; i < M; i++) {
+    for (let j = 0; j < N; j++) {
+      let s = 0;
+      for (let k = 0; k < K; k++) {
+        const av = transA ? a[aOff + k * lda + i] : a[aOff + i * lda + k];
+        const bv = transB ? b[bOff + j * ldb + k] : b[bOff + k * ldb + j];
+        s += av * bv;
+      }
+      out[i * N + j] = s;
+    }
+  }
+  return out;
+}
+
+function check(c: Case, fn = wasmSgemm): void {
+  const sentinel = 12345;
+  const out = new Float32Array(c.cOff + c.M * c.N + 3).fill(sentinel);
+  fn(c.M, c.N, c.K, c.a, c.aOff, c.lda, c.transA, c.b, c.bOff, c.ldb, c.transB, out, c.cOff);
+  const ref = naive(c);
+  const tol = 1e-6 * Math.max(1, c.K) + 1e-6; // |a|,|b| ≤ 1: float32 rounding grows ~ K·eps
+  for (let i = 0; i < c.M * c.N; i++) {
+    const got = out[c.cOff + i];
+    if (!(Math.abs(got - ref[i]) <= tol)) {
+      assert.fail(`sgemm M=${c.M} N=${c.N} K=${c.K} tA=${c.transA} tB=${c.transB} lda=${c.lda} ldb=${c.ldb}: C[${i}] = ${got}, expected ${ref[i]}`);
+    }
+  }
+  for (let i = 0; i < c.cOff; i++) assert.equal(out[i], sentinel, 'wrote before cOff');
+  for (let i = c.cOff + c.M * c.N; i < out.length; i++) assert.equal(out[i], sentinel, 'wrote past C');
+}
+
+const caseArb = fc.record({
+  M: fc.integer({ min: 0, max: 37 }),
+  N: fc.integer({ min: 0, max: 37 }),
+  K: fc.integer({ min: 0, max: 37 }),
+  transA: fc.boolean(),
+  transB: fc.boolean(),
+  padA: fc.integer({ min: -1, max: 3 }),
+  padB: fc.integer({ min: -1, max: 3 }),
+  aOff: fc.integer({ min: 0, max: 5 }),
+  bOff: fc.integer({ min: 0, max: 5 }),
+  cOff: fc.integer({ min: 0, max: 3 }),
+  seed: fc.integer({ min: 1, max: 1e9 }),
+});
+
+test('wasm sgemm = naive loop (random shapes, transposes, strides, offsets)', { skip }, () => {
+  const saved = getWasmGemmBlocking();
+  try {
+    for (const small of [0, saved.small]) { // 0: every size through wasm; default: tiny ones in JS
+      setWasmGemmBlocking({ small });
+      fc.assert(
+        fc.property(caseArb, (p) => {
+          check(makeCase(p.M, p.N, p.K, p.transA, p.transB, p.padA, p.padB, p.aOff, p.bOff, p.cOff, p.seed));
+        }),
+        { numRuns: 200 },
+      );
+    }
+  } finally {
+    setWasmGemmBlocking(saved);
+  }
+});
+
+test('wasm sgemm with tiny cache blocks (multi-block packing and K accumulation)', { skip }, () => {
+  const saved = getWasmGemmBlocking();
+  try {
+    fc.assert(
+      fc.property(
+        caseArb,
+        fc.record({ mc: fc.constantFrom(4, 8, 12), kc: fc.integer({ min: 1, max: 9 }), nc: fc.constantFrom(8, 16, 24), small: fc.constant(0) }),
+        (p, blk) => {
+          setWasmGemmBlocking(blk);
+          check(makeCase(p.M, p.N, p.K, p.transA, p.transB, p.padA, p.padB, p.aOff, p.bOff, p.cOff, p.seed));
+        },
+      ),
+      { numRuns: 200 },
+    );
+  } finally {
+    setWasmGemmBlocking(saved);
+  }
+});
+
+test('wasm sgemm: sizes across the default blocks, then a small call (memory reuse after growth)', { skip }, () => {
+  check(makeCase(261, 131, 300, false, false, 0, 0, 1, 2, 3, 7));
+  check(makeCase(133, 70, 259, true, true, 5, 0, 0, 0, 0, 8));
+  check(makeCase(3, 5, 2, false, true, 0, 1, 0, 0, 0, 9));
+});
+
+test('wasm sgemm: K = 0 zero-fills C; M = 0 or N = 0 writes nothing', { skip }, () => {
+  setWasmGemmBlocking({ small: 0 });
+  const c = new Float32Array(7).fill(5);
+  wasmSgemm(2, 3, 0, new Float32Array(0), 0, 0, false, new Float32Array(0), 0, 3, false, c, 1);
+  assert.deepEqual([...c], [5, 0, 0, 0, 0, 0, 0]);
+  const d = new Float32Array(3).fill(5);
+  wasmSgemm(0, 3, 4, new Float32Array(4), 0, 4, false, new Float32Array(12), 0, 3, false, d, 0);
+  wasmSgemm(3, 0, 4, new Float32Array(12), 0, 4, false, new Float32Array(0), 0, 0, false, d, 0);
+  assert.deepEqual([...d], [5, 5, 5]);
+  setWasmGemmBlocking(null);
+});
+
+test('wasm sgemm: a narrow column slice of a wide matrix (sparse rows are compacted)', { skip }, () => {
+  // A is columns 3..6 of a [20, 100] matrix: lda = 100 ≫ K = 4
+  const c = makeCase(20, 9, 4, false, false, 96, 0, 3, 0, 0, 11);
+  check(c);
+});
+
+test('installWasmKernels routes sgemm through wasmSgemm', { skip }, () => {
+  const before = getSgemmImpl();
+  try {
+    assert.equal(installWasmKernels(), true);
+    assert.equal(getSgemmImpl(), wasmSgemm);
+    check(makeCase(17, 23, 29, true, false, 1, 2, 0, 0, 0, 3), sgemm);
+  } finally {
+    setSgemmImpl(before);
+  }
+});
+
+test('setWasmGemmBlocking rejects blocks that break the register tile', { skip }, () => {
+  assert.throws(() => setWasmGemmBlocking({ mc: 6 }), /bad wasm blocking/);
+  assert.throws(() => setWasmGemmBlocking({ nc: 4 }), /bad wasm blocking/);
+  assert.throws(() => setWasmGemmBlocking({ kc: 0 }), /bad wasm blocking/);
+  assert.throws(() => setWasmGemmBlocking({ small: -1 }), /bad wasm blocking/);
+  setWasmGemmBlocking(null);
+});
