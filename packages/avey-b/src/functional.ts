@@ -1,0 +1,25 @@
+// Small differentiable building blocks with the official numerics (torch semantics).
+import type { Variable } from '@avey/autograd';
+
+/** ‖x‖₂ over the last axis, keepDim: (…, 1). The sum is clamped at 1e-30 before the sqrt so that
+ *  an all-zero row has a zero (not NaN) gradient, like torch's norm backward; the clamp changes
+ *  the value only for ‖x‖ < 1e-15, far below every eps it is combined with. */
+export function safeL2Norm(x: Variable): Variable {
+  return x.square().sum(-1, true).maximum(1e-30).sqrt();
+}
+
+/** F.normalize(x, p=2, dim=-1): x / max(‖x‖₂, eps). */
+export function normalizeL2(x: Variable, eps = 1e-12): Variable {
+  return x.div(safeL2Norm(x).maximum(eps));
+}
+
+/** F.normalize(s, p=1, dim=-1): s / max(Σ_j |s_ij|, eps). */
+export function normalizeL1(s: Variable, eps = 1e-12): Variable {
+  return s.div(s.abs().sum(-1, true).maximum(eps));
+}
+
+/** Cosine similarity of the rows of x: (…, C, D) → (…, C, C), with F.normalize's eps. */
+export function cosineSimilarity(x: Variable): Variable {
+  const xn = normalizeL2(x);
+  return xn.matmul(xn.transpose(-2, -1));
+}

@@ -1,0 +1,24 @@
+// @avey/avey-b: a faithful Avey-B (official rimads/avey-b HEAD 8f3ed57), its heads, a Transformer
+// baseline, HF-format checkpoints and the `avey forward` entry point. See docs/avey-b.md.
+export * from './config.js';
+export { Ranker, type RankerState, type RankerSelection } from './ranker.js';
+export { AveyLayer, makeLayers, type LayerKind } from './layers.js';
+export { AveyModel, type AveyModelOptions, type AveyTrace } from './model.js';
+export type { Encoder, EncodeOptions } from './encoder.js';
+export {
+  meanPool, poolingMask, mlmLogits, mlmLoss, seqClsLoss, tokClsLoss, qaLoss, cosineMatrix,
+  type HeadInput, type HeadOutput, type QAOutput,
+} from './heads.js';
+export {
+  AveyForMaskedLM, AveyForSequenceClassification, AveyForTokenClassification, AveyForQuestionAnswering,
+  createAvey, sentenceEmbeddings, type AveyHeadModel, type HeadName,
+} from './avey-heads.js';
+export * from './transformer.js';
+export {
+  saveCheckpoint, loadCheckpoint, readCheckpointConfig, parameterShapes, headOfArchitecture, headOfModel,
+  CheckpointError, type AnyConfig, type AnyHeadModel, type LoadOptions, type LoadedCheckpoint,
+} from './checkpoint.js';
+export { runForward, type RunForwardOptions, type RunForwardResult } from './forward.js';
+export { diffArrays, summarize, formatDiff, type TensorDiff, type ParityReport, type Tolerance } from './compare.js';
+export { safeL2Norm, normalizeL2, normalizeL1, cosineSimilarity } from './functional.js';
+export { xavierLinear, namedParams } from './modules.js';

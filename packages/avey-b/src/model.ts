@@ -1,0 +1,77 @@
+// AveyModel (official `AveyModel._get_hidden`): Embedding → Ranker.preprocess → layers →
+// Ranker.contract. No positional embeddings, no final norm.
+import type { Rng, Tensor } from '@avey/tensor';
+import { Rng as RngClass, scope } from '@avey/tensor';
+import { Variable, isGradEnabled, nn } from '@avey/autograd';
+import type { AveyConfig, MaskMode } from './config.js';
+import { AveyLayer, makeLayers } from './layers.js';
+import { Ranker, type RankerSelection } from './ranker.js';
+import { xavierNormal } from './init.js';
+import { checkInputIds, checkMask, type EncodeOptions, type Encoder } from './encoder.js';
+
+export interface AveyModelOptions {
+  /** Seed of the initialisation RNG (default 0). */
+  seed?: number;
+  rng?: Rng;
+}
+
+/** Everything a forward pass computed besides the hidden state (for tests and inspection). */
+export interface AveyTrace {
+  selection: RankerSelection | null;
+}
+
+export class AveyModel extends nn.Module implements Encoder {
+  readonly config: AveyConfig;
+  embed: nn.Embedding;
+  layers: nn.ModuleList<AveyLayer>;
+  ranker: Ranker;
+  /** Filled by every forward: the ranker's choice. */
+  lastTrace: AveyTrace = { selection: null };
+
+  constructor(config: AveyConfig, opts: AveyModelOptions = {}) {
+    super();
+    this.config = config;
+    const rng = opts.rng ?? new RngClass(opts.seed ?? 0);
+    this.embed = new nn.Embedding(config.vocab_size, config.d_embed);
+    // Xavier-normal on the (V, d) matrix: std = sqrt(2 / (V + d)).
+    this.embed.weight.value = xavierNormal(rng, [config.vocab_size, config.d_embed]);
+    this.layers = new nn.ModuleList(makeLayers(config, rng));
+    this.ranker = new Ranker(config, rng);
+  }
+
+  get hiddenSize(): number {
+    return this.config.d_embed;
+  }
+
+  get maskMode(): MaskMode {
+    return this.config.mask_mode;
+  }
+
+  /** The tied input/output embedding (V, d). */
+  tiedEmbedding(): Variable {
+    return this.embed.weight;
+  }
+
+  /** input_ids (B, T) int32 → last_hidden_state (B, T, d). */
+  encode(inputIds: Tensor, opts: EncodeOptions = {}): Variable {
+    checkInputIds(inputIds, this.config.vocab_size, 'AveyModel.encode');
+    const mode = opts.maskMode ?? this.config.mask_mode;
+    let x = this.embed.forward(inputIds); // (B, T, d)
+    if (opts.attentionMask && mode === 'masked') {
+      const m = checkMask(opts.attentionMask, inputIds.shape, 'AveyModel.encode');
+      // zero the pads' embeddings, exactly like the official zero padding of T to a multiple of S
+      x = x.mul(m.unsqueeze(-1));
+    }
+    // Without a tape (noGrad) nothing needs a layer's intermediates once it returns: free them per
+    // step (the (B, T', T') ranker similarities, the (·, m) enricher outputs) instead of at the end.
+    const step = isGradEnabled() ? <R>(f: () => R): R => f() : <R>(f: () => R): R => scope(f);
+    const { h, state, selection } = step(() => this.ranker.preprocess(x));
+    this.lastTrace = { selection };
+    let y = h;
+    for (const layer of this.layers) {
+      const input = y;
+      y = step(() => layer.forward(input));
+    }
+    return this.ranker.contract(y, state);
+  }
+}
