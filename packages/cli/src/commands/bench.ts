@@ -1,0 +1,59 @@
+import type { GroupSpec } from '../spec.js';
+import { MODEL_OPTIONS } from './pretrain.js';
+
+export const benchCommand: GroupSpec = {
+  command: 'bench',
+  describe: 'Benchmarks: tensor ops, training throughput, inference latency',
+  examples: [['$0 bench train --preset small --batch 4 --seq-len 512 --steps 5 --json', 'training throughput as JSON']],
+  subcommands: [
+    {
+      command: 'ops',
+      describe: 'Time the tensor ops on the selected backend(s) (benchmarks/src/ops)',
+      options: {
+        ops: { type: 'array', string: true, describe: 'only these ops, e.g. matmul add (default: matmul add mul exp sum gather memcpy)' },
+        quick: { type: 'boolean', default: false, describe: 'tiny sizes and short timings (a smoke test, seconds)' },
+        peers: { type: 'boolean', default: true, describe: 'also measure tfjs-wasm, tfjs-cpu and onnxruntime (--no-peers: avey-ts and raw kernels only)' },
+      },
+      examples: [
+        ['$0 bench ops --backend cpu', 'all ops on the CPU'],
+        ['$0 bench ops --ops matmul add --quick --json', 'two ops, quick, JSON results'],
+      ],
+      run: async (args) => (await import('../impl/bench.js')).runBenchOps(args),
+    },
+    {
+      command: 'train',
+      describe: 'Measure training throughput (MLM steps, benchmarks/src/model): tokens/s, median step time, peak RSS',
+      options: {
+        ...MODEL_OPTIONS,
+        head: { type: 'string', choices: ['full', 'masked'], default: 'full', describe: 'MLM head: full = logits at every position (official), masked = only at the masked positions (same loss, less work)' },
+        gemm: { type: 'string', choices: ['default', 'js', 'wasm'], default: 'default', describe: 'float32 GEMM kernel on the CPU backend' },
+        batch: { type: 'number', default: 4, integer: true, min: 1, describe: 'sequences per step' },
+        'seq-len': { type: 'number', default: 512, integer: true, min: 2, describe: 'tokens per sequence' },
+        steps: { type: 'number', default: 5, integer: true, min: 1, describe: 'timed steps' },
+        warmup: { type: 'number', default: 1, integer: true, min: 0, describe: 'untimed steps first' },
+      },
+      examples: [
+        ['$0 bench train --model avey-b --preset small --batch 4 --seq-len 512 --steps 5 --json', 'Avey-B small'],
+        ['$0 bench train --model transformer --preset small --steps 5', 'the Transformer baseline'],
+      ],
+      run: async (args) => (await import('../impl/bench.js')).runBenchTrain(args),
+    },
+    {
+      command: 'infer',
+      describe: 'Measure inference latency and tokens/s for several sequence lengths (benchmarks/src/model)',
+      options: {
+        ...MODEL_OPTIONS,
+        gemm: { type: 'string', choices: ['default', 'js', 'wasm'], default: 'default', describe: 'float32 GEMM kernel on the CPU backend' },
+        'seq-lens': { type: 'string', default: '512,2048,8192', describe: 'comma-separated sequence lengths' },
+        batch: { type: 'number', default: 1, integer: true, min: 1, describe: 'sequences per forward' },
+        repeats: { type: 'number', default: 3, integer: true, min: 1, describe: 'timed forwards per length (the median is reported)' },
+        warmup: { type: 'number', default: 1, integer: true, min: 0, describe: 'untimed forwards per length first' },
+      },
+      examples: [
+        ['$0 bench infer --seq-lens 512,2048,8192 --batch 1 --json', 'latency per length as JSON'],
+        ['$0 bench infer --model transformer --preset small --seq-lens 128,512', 'the Transformer baseline'],
+      ],
+      run: async (args) => (await import('../impl/bench.js')).runBenchInfer(args),
+    },
+  ],
+};

@@ -1,0 +1,63 @@
+import type { CommandSpec, OptionSpec } from '../spec.js';
+
+export const TASKS = ['sst2', 'sick', 'pos', 'uner', 'wnut17', 'squad', 'squad-retrieval', 'niah'] as const;
+export type TaskName = (typeof TASKS)[number];
+
+const TASK_HELP =
+  'Tasks: sst2 (sentiment, accuracy) · sick (3-way entailment, accuracy) · pos (UD-EWT UPOS tagging, accuracy) · ' +
+  'uner (UNER-EWT NER, entity F1) · wnut17 (WNUT-17 NER, entity F1) · squad (SQuAD v1.1 extractive QA, EM/F1) · ' +
+  'squad-retrieval (SQuAD dev passage retrieval, nDCG@10/MRR, zero-shot: eval only) · niah (needle in a haystack, accuracy). ' +
+  'Datasets are read from --data (default: $AVEY_DATASETS, else a shared/datasets folder next to or above the current directory).';
+
+const DATA_OPTIONS: Record<string, OptionSpec> = {
+  checkpoint: { type: 'string', demandOption: true, describe: 'model to start from: a run folder or checkpoint folder (config.json + model.safetensors + tokenizer.json)' },
+  data: { type: 'string', describe: 'datasets root folder (holding sst2/, sick/, ud-ewt/, uner-ewt/, wnut17/, squad-v1.1/)' },
+  'max-len': { type: 'number', default: 128, integer: true, min: 8, describe: 'truncate inputs to this many tokens' },
+  'eval-limit': { type: 'number', integer: true, min: 1, describe: 'evaluate on the first N test examples only (quick checks)' },
+  batch: { type: 'number', default: 32, integer: true, min: 1, describe: 'examples per batch' },
+};
+
+export const finetuneCommand: CommandSpec = {
+  command: 'finetune <task>',
+  describe: 'Fine-tune a pretrained checkpoint on one of the paper\'s task families and report test metrics',
+  positionals: { task: { type: 'string', choices: [...TASKS], describe: 'task to fine-tune on' } },
+  options: {
+    ...DATA_OPTIONS,
+    epochs: { type: 'number', integer: true, min: 1, describe: 'passes over the training set (default: the paper\'s, 1 for classification/tagging, 4 for QA)' },
+    lr: { type: 'number', default: 1e-4, gt: 0, describe: 'peak learning rate (AdamW β=(0.9,0.95), eps 1e-5, wd 0.1, 10% warmup, linear decay, as in the paper)' },
+    limit: { type: 'number', integer: true, min: 1, describe: 'train on the first N training examples only' },
+    protocol: {
+      type: 'string',
+      choices: ['single', 'paper'],
+      default: 'single',
+      describe: 'single: one run at --lr and --seed; paper: sweep --lrs × --seeds and report the median over seeds at the best learning rate (selected on dev)',
+    },
+    lrs: { type: 'array', number: true, default: [2e-5, 6e-5, 1e-4, 5e-4], describe: 'learning rates of the paper protocol' },
+    seeds: { type: 'number', default: 10, integer: true, min: 1, describe: 'seeds (0…N-1) per learning rate in the paper protocol' },
+    out: { type: 'string', describe: 'folder for metrics.json and the fine-tuned model (default: runs/finetune-<task>-<date>-<time>)' },
+  },
+  examples: [
+    ['$0 finetune sst2 --checkpoint runs/pretrain-1', 'fine-tune and report test accuracy'],
+    ['$0 finetune wnut17 --checkpoint runs/small --epochs 3 --out runs/wnut', 'NER, entity-level F1'],
+    ['$0 finetune sst2 --checkpoint runs/small --protocol paper --seeds 3 --limit 2000', 'LR sweep × 3 seeds, median at the best LR'],
+  ],
+  epilog: TASK_HELP,
+  run: async (args) => (await import('../impl/finetune.js')).runFinetune(args),
+};
+
+export const evalCommand: CommandSpec = {
+  command: 'eval <task>',
+  describe: 'Evaluate a checkpoint on a task\'s test set (a fine-tuned one, or a pretrained one for squad-retrieval)',
+  positionals: { task: { type: 'string', choices: [...TASKS], describe: 'task to evaluate' } },
+  options: {
+    ...DATA_OPTIONS,
+    split: { type: 'string', choices: ['test', 'dev'], default: 'test', describe: 'which split to score' },
+    out: { type: 'string', describe: 'also write the metrics to this JSON file' },
+  },
+  examples: [
+    ['$0 eval sst2 --checkpoint runs/finetune-sst2', 'accuracy of a fine-tuned model on the SST-2 test set'],
+    ['$0 eval squad-retrieval --checkpoint runs/pretrain-1 --eval-limit 500', 'zero-shot passage retrieval with mean-pooled embeddings'],
+  ],
+  epilog: TASK_HELP,
+  run: async (args) => (await import('../impl/finetune.js')).runEval(args),
+};

@@ -1,0 +1,28 @@
+import type { GroupSpec } from '../spec.js';
+
+export const tokenizerCommand: GroupSpec = {
+  command: 'tokenizer',
+  describe: 'Tokenizer tools (train a byte-level BPE tokenizer in the Hugging Face tokenizer.json format)',
+  examples: [['$0 tokenizer train --vocab-size 8192 --out tokenizer.json', 'train on the built-in corpus']],
+  subcommands: [
+    {
+      command: 'train',
+      describe: 'Train a byte-level BPE tokenizer on text files and write tokenizer.json',
+      options: {
+        corpus: {
+          type: 'array',
+          string: true,
+          describe: 'text files (.txt, one document per blank-line-separated block; .jsonl with a "text" field) or folders of them; default: the built-in corpus',
+        },
+        'vocab-size': { type: 'number', default: 8192, integer: true, min: 262, describe: 'vocabulary size including the special tokens' },
+        'min-frequency': { type: 'number', default: 2, integer: true, min: 1, describe: 'merge only pairs seen at least this often' },
+        out: { type: 'string', default: 'tokenizer.json', describe: 'where to write the tokenizer (Hugging Face tokenizer.json)' },
+      },
+      examples: [
+        ['$0 tokenizer train', 'train on the built-in corpus, write ./tokenizer.json'],
+        ['$0 tokenizer train --corpus data/*.txt --vocab-size 16000 --out tok.json', 'train on your own text files'],
+      ],
+      run: async (args) => (await import('../impl/tokenizer.js')).runTokenizerTrain(args),
+    },
+  ],
+};

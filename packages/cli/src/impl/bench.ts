@@ -1,0 +1,100 @@
+// `avey bench ops|train|infer`: the benchmarks workspace's runners (benchmarks/src/ops and
+// benchmarks/src/model) behind the CLI's flags, tables and --json.
+import { UsageError } from '../errors.js';
+import { commandOf, type RawArgs } from '../spec.js';
+import { setupBackend } from '../lib/backend.js';
+import { readConfigFile, type ModelKind, type PresetName } from '../lib/models.js';
+import { formatCount, formatTable } from '../util/format.js';
+
+interface ModelArgs {
+  model: ModelKind;
+  preset: PresetName;
+  config?: string;
+  batch: number;
+  warmup: number;
+  gemm: 'default' | 'js' | 'wasm';
+}
+
+const progress = (verbose: boolean) => (line: string) => {
+  if (verbose) process.stderr.write(`${line}\n`);
+};
+
+export async function runBenchOps(args: RawArgs): Promise<void> {
+  const a = args as unknown as RawArgs & { ops?: string[]; quick: boolean; peers: boolean };
+  const backend = await setupBackend(a.backend, commandOf(a));
+  const ops = await import('@avey/benchmarks');
+  const res = await ops.runOpBench({
+    backend,
+    quick: a.quick,
+    peers: a.peers,
+    ...(a.ops?.length ? { ops: a.ops } : {}),
+    log: (l) => process.stderr.write(`${l}\n`),
+  });
+  process.stdout.write(a.json ? `${JSON.stringify(res, null, 2)}\n` : `${ops.toMarkdown(res)}\n`);
+}
+
+export async function runBenchTrain(args: RawArgs): Promise<void> {
+  const a = args as unknown as RawArgs & ModelArgs & { seqLen: number; steps: number; head: 'full' | 'masked' };
+  const backend = await setupBackend(a.backend, commandOf(a));
+  const { runTrainBench } = await import('@avey/benchmarks');
+  process.stderr.write(`bench train: ${a.model} ${a.preset}, batch ${a.batch} × ${a.seqLen} tokens, ${a.warmup} warmup + ${a.steps} timed steps on ${backend}\n`);
+  const r = await runTrainBench({
+    model: a.model,
+    preset: a.preset,
+    configFields: a.config ? readConfigFile(a.config) : {},
+    backend,
+    gemm: a.gemm,
+    batch: a.batch,
+    seqLen: a.seqLen,
+    steps: a.steps,
+    warmup: a.warmup,
+    head: a.head,
+    seed: a.seed,
+    log: progress(a.verbose),
+  });
+  if (a.json) {
+    process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
+    return;
+  }
+  process.stdout.write(
+    `${formatTable(
+      ['model', 'preset', 'params', 'backend', 'batch×len', 'tokens/s', 'median step ms', 'min step ms', 'peak RSS MB'],
+      [[r.model, r.preset, formatCount(r.parameters), `${r.env.backend} (${r.env.gemm})`, `${r.batch}×${r.seq_len}`, r.tokens_per_s, r.median_step_ms, r.min_step_ms, r.peak_rss_mb]],
+    )}\n(load average ${r.env.load_avg} on ${r.env.cpus} CPUs when the run started)\n`,
+  );
+}
+
+export async function runBenchInfer(args: RawArgs): Promise<void> {
+  const a = args as unknown as RawArgs & ModelArgs & { seqLens: string; repeats: number };
+  const seqLens = a.seqLens.split(',').map((x) => Number(x.trim()));
+  if (seqLens.length === 0 || seqLens.some((x) => !Number.isInteger(x) || x < 1)) {
+    throw new UsageError(`--seq-lens expects comma-separated positive whole numbers, e.g. 512,2048,8192; got '${a.seqLens}'.`, 'bench infer');
+  }
+  const backend = await setupBackend(a.backend, commandOf(a));
+  const { runInferBench } = await import('@avey/benchmarks');
+  process.stderr.write(`bench infer: ${a.model} ${a.preset}, batch ${a.batch}, lengths ${seqLens.join(', ')} on ${backend}\n`);
+  const r = await runInferBench({
+    model: a.model,
+    preset: a.preset,
+    configFields: a.config ? readConfigFile(a.config) : {},
+    backend,
+    gemm: a.gemm,
+    batch: a.batch,
+    seqLens,
+    repeats: a.repeats,
+    warmup: a.warmup,
+    seed: a.seed,
+    log: progress(a.verbose),
+  });
+  if (a.json) {
+    process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
+    return;
+  }
+  process.stdout.write(`${r.model} ${r.preset} (${formatCount(r.parameters)} parameters) on ${r.env.backend} (${r.env.gemm}), batch ${r.batch}, peak RSS ${r.peak_rss_mb} MB\n`);
+  process.stdout.write(
+    `${formatTable(
+      ['seq_len', 'latency ms (median)', 'min ms', 'tokens/s'],
+      r.results.map((x) => [x.seq_len, Math.round(x.latency_s * 1e4) / 10, Math.round(x.min_latency_s * 1e4) / 10, x.tokens_per_s]),
+    )}\n${r.scaling_exponent !== null ? `latency ∝ seq_len^${r.scaling_exponent}\n` : ''}`,
+  );
+}

@@ -1,0 +1,202 @@
+// `avey finetune <task>` and `avey eval <task>`.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { AnyConfig, AnyHeadModel } from '@avey/avey-b';
+import type { Tokenizer } from '@avey/data';
+import type { TaskName } from '../commands/finetune.js';
+import { FileError } from '../errors.js';
+import { commandOf, type RawArgs } from '../spec.js';
+import { setupBackend } from '../lib/backend.js';
+import { checkTokenizerFits, loadModel, loadTokenizer } from '../lib/models.js';
+import { resolveCheckpoint } from '../train/checkpoint.js';
+import { findDatasetsRoot, loadTask, type TaskData } from '../finetune/tasks.js';
+import { fineTune, predict, taskModel, FINETUNE_BETAS, FINETUNE_EPS, FINETUNE_WARMUP, FINETUNE_WEIGHT_DECAY } from '../finetune/train.js';
+import { median } from '../util/stats.js';
+import { formatDuration, formatNumber, formatTable } from '../util/format.js';
+
+interface CommonArgs {
+  task: TaskName;
+  checkpoint: string;
+  data?: string;
+  maxLen: number;
+  evalLimit?: number;
+  batch: number;
+  out?: string;
+}
+
+interface FinetuneArgs extends CommonArgs {
+  epochs?: number;
+  lr: number;
+  limit?: number;
+  protocol: 'single' | 'paper';
+  lrs: number[];
+  seeds: number;
+}
+
+type Metrics = Record<string, number>;
+
+function timestamp(): string {
+  return new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+}
+
+function padIdOf(tok: Tokenizer): number {
+  return tok.special.pad ?? tok.special.eos ?? 0;
+}
+
+async function score(model: AnyHeadModel, data: TaskData, which: 'dev' | 'test', tok: Tokenizer, batch: number): Promise<Metrics> {
+  const split = data[which];
+  if (split.examples.length === 0) return {};
+  const { preds, probs } = await predict(model, split, data.head, padIdOf(tok), batch);
+  return split.score(preds, probs);
+}
+
+function metricsLine(m: Metrics): string {
+  return Object.entries(m).map(([k, v]) => `${k} ${formatNumber(v)}`).join(', ');
+}
+
+export async function runFinetune(args: RawArgs): Promise<void> {
+  const a = args as unknown as RawArgs & FinetuneArgs;
+  const dir = await resolveCheckpoint(a.checkpoint, '--checkpoint');
+  const root = a.task === 'niah' ? '' : findDatasetsRoot(a.data);
+  const backend = await setupBackend(a.backend, commandOf(a));
+  const tok = await loadTokenizer(dir);
+  const { model: pretrained, config } = await loadModel(dir, { head: 'mlm' });
+  checkTokenizerFits(tok, config, dir);
+  const note = (s: string) => process.stderr.write(`${s}\n`);
+  const t0 = performance.now();
+  const data = await loadTask(a.task, tok, { root, maxLen: a.maxLen, limit: a.limit, evalLimit: a.evalLimit, seed: a.seed });
+  note(`${a.task}: ${data.train.examples.length} train / ${data.dev.examples.length} dev / ${data.test.examples.length} test examples from ${data.source} (read in ${formatDuration(performance.now() - t0)}), backend ${backend}`);
+  const epochs = a.epochs ?? (a.task === 'squad' ? 4 : 1);
+  const out = resolve(a.out ?? join('runs', `finetune-${a.task}-${timestamp()}`));
+  mkdirSync(out, { recursive: true });
+
+  const runOnce = async (lr: number, seed: number, save: boolean) => {
+    const model = await taskModel(pretrained, config, data.head, data.labels, seed);
+    let lastPrint = 0;
+    const r = await fineTune(model, data.train, data.head, padIdOf(tok), { lr, epochs, batch: a.batch, seed }, (step, total, loss) => {
+      if (a.verbose || step === total || performance.now() - lastPrint > 10_000) {
+        lastPrint = performance.now();
+        note(`  lr ${lr} seed ${seed}: step ${step}/${total} loss ${loss.toFixed(4)}`);
+      }
+    });
+    const dev = await score(model, data, 'dev', tok, a.batch);
+    const test = await score(model, data, 'test', tok, a.batch);
+    note(`  lr ${lr} seed ${seed}: dev ${metricsLine(dev)} | test ${metricsLine(test)} (${formatDuration(r.ms)} training)`);
+    if (save) {
+      const { saveCheckpoint } = await import('@avey/avey-b');
+      await saveCheckpoint(join(out, 'model'), model);
+      tok.save(join(out, 'model', 'tokenizer.json'));
+    }
+    return { lr, seed, dev, test, steps: r.steps, final_loss: r.lastLoss, train_seconds: Math.round(r.ms) / 1000 };
+  };
+
+  const recipe = { epochs, batch: a.batch, max_len: a.maxLen, optimizer: { betas: FINETUNE_BETAS, eps: FINETUNE_EPS, weight_decay: FINETUNE_WEIGHT_DECAY }, warmup: FINETUNE_WARMUP, schedule: 'warmup-linear' };
+  const base = { task: a.task, checkpoint: dir, primary_metric: data.primary, train_examples: data.train.examples.length, dev_examples: data.dev.examples.length, test_examples: data.test.examples.length, recipe };
+  let report: Record<string, unknown>;
+  if (a.protocol === 'single') {
+    const run = await runOnce(a.lr, a.seed, true);
+    report = { ...base, protocol: 'single', ...run, model: join(out, 'model') };
+    if (!a.json) {
+      process.stdout.write(
+        `${formatTable(['split', ...Object.keys(run.test)], [['dev', ...Object.values(run.dev)], ['test', ...Object.values(run.test)]])}\n` +
+          `fine-tuned model: ${join(out, 'model')}\nmetrics: ${join(out, 'metrics.json')}\n`,
+      );
+    }
+  } else {
+    const runs: Array<Awaited<ReturnType<typeof runOnce>>> = [];
+    for (const lr of a.lrs) for (let seed = 0; seed < a.seeds; seed++) runs.push(await runOnce(lr, seed, false));
+    const byLr = a.lrs.map((lr) => {
+      const rs = runs.filter((r) => r.lr === lr);
+      const med = (k: 'dev' | 'test') => Object.fromEntries(Object.keys(rs[0][k]).map((m) => [m, median(rs.map((r) => r[k][m]))]));
+      return { lr, dev_median: med('dev'), test_median: med('test') };
+    });
+    const best = byLr.reduce((x, y) => ((y.dev_median[data.primary] ?? -Infinity) > (x.dev_median[data.primary] ?? -Infinity) ? y : x));
+    report = { ...base, protocol: 'paper', lrs: a.lrs, seeds: a.seeds, by_lr: byLr, best_lr: best.lr, result: best.test_median, runs };
+    if (!a.json) {
+      const keys = Object.keys(best.test_median);
+      process.stdout.write(
+        `${formatTable(
+          ['lr', `dev ${data.primary} (median)`, ...keys.map((k) => `test ${k} (median)`)],
+          byLr.map((r) => [`${r.lr}${r.lr === best.lr ? ' *' : ''}`, r.dev_median[data.primary], ...keys.map((k) => r.test_median[k])]),
+        )}\n` +
+          `* best learning rate on dev; reported: ${metricsLine(best.test_median)} (median over ${a.seeds} seeds)\nmetrics: ${join(out, 'metrics.json')}\n`,
+      );
+    }
+  }
+  writeFileSync(join(out, 'metrics.json'), `${JSON.stringify(report, null, 2)}\n`);
+  if (a.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+}
+
+async function evalRetrieval(a: RawArgs & CommonArgs, dir: string, tok: Tokenizer, model: AnyHeadModel): Promise<Metrics> {
+  const d = await import('@avey/data');
+  const { embedBatch, encodeTexts } = await import('./embed.js');
+  const root = findDatasetsRoot(a.data);
+  const file = join(root, 'squad-v1.1', 'dev-v1.1.json');
+  const all = d.readSquad(file);
+  // --eval-limit N: N questions spread evenly over the dev set (so they come from many paragraphs)
+  const every = a.evalLimit ? Math.max(1, Math.floor(all.examples.length / a.evalLimit)) : 1;
+  const picked = a.evalLimit ? all.examples.filter((_, i) => i % every === 0).slice(0, a.evalLimit) : all.examples;
+  const set = d.squadRetrieval({ ...all, examples: picked });
+  // The paper's IR protocol restricts the corpus to the passages that appear in the qrels.
+  const relevant = new Set([...set.qrels.values()].flatMap((s) => [...s]));
+  const corpus = set.corpus.filter((p) => relevant.has(p.id));
+  const pad = padIdOf(tok);
+  const embedAll = async (texts: string[], prefix: string) => {
+    const out: Float32Array[] = [];
+    for (let i = 0; i < texts.length; i += a.batch) {
+      out.push(...(await embedBatch(model, encodeTexts(tok, texts.slice(i, i + a.batch).map((t) => prefix + t), a.maxLen), pad, true)));
+    }
+    return out;
+  };
+  process.stderr.write(`squad-retrieval: ${set.queries.length} queries, ${corpus.length} passages (${dir})\n`);
+  const P = await embedAll(corpus.map((p) => p.text), 'Document: ');
+  const Q = await embedAll(set.queries.map((q) => q.text), 'Query: ');
+  const rankings = new Map<string, string[]>();
+  set.queries.forEach((q, i) => {
+    const sims = P.map((p, j) => {
+      let s = 0;
+      for (let k = 0; k < p.length; k++) s += p[k] * Q[i][k];
+      return [s, j] as const;
+    });
+    sims.sort((x, y) => y[0] - x[0] || x[1] - y[1]);
+    rankings.set(q.id, sims.slice(0, 10).map(([, j]) => corpus[j].id));
+  });
+  const r = d.retrievalScores(rankings, set.qrels, 10);
+  return { ndcg_at_10: r.ndcg, mrr_at_10: r.mrr, recall_at_10: r.recall, queries: set.queries.length, passages: corpus.length };
+}
+
+export async function runEval(args: RawArgs): Promise<void> {
+  const a = args as unknown as RawArgs & CommonArgs & { split: 'dev' | 'test' };
+  const dir = await resolveCheckpoint(a.checkpoint, '--checkpoint');
+  await setupBackend(a.backend, commandOf(a));
+  const tok = await loadTokenizer(dir);
+  let metrics: Metrics;
+  let config: AnyConfig;
+  if (a.task === 'squad-retrieval') {
+    const loaded = await loadModel(dir, { head: 'mlm' });
+    config = loaded.config;
+    checkTokenizerFits(tok, config, dir);
+    metrics = await evalRetrieval(a, dir, tok, loaded.model);
+  } else {
+    const loaded = await loadModel(dir);
+    config = loaded.config;
+    checkTokenizerFits(tok, config, dir);
+    const root = a.task === 'niah' ? '' : findDatasetsRoot(a.data);
+    const data = await loadTask(a.task, tok, { root, maxLen: a.maxLen, limit: 1, evalLimit: a.evalLimit, seed: a.seed });
+    const labelsOk = config.num_labels === data.labels.length && loaded.head === data.head;
+    if (!labelsOk) {
+      throw new FileError(
+        dir,
+        `the checkpoint '${dir}' has a ${loaded.head} head with ${config.num_labels} labels, but ${a.task} needs a ${data.head} head with ${data.labels.length} labels (${data.labels.slice(0, 6).join(', ')}${data.labels.length > 6 ? ', …' : ''}). Evaluate the model that \`avey finetune ${a.task}\` wrote (its --out folder's model/).`,
+      );
+    }
+    metrics = await score(loaded.model, data, a.split, tok, a.batch);
+  }
+  const report = { task: a.task, split: a.task === 'squad-retrieval' ? 'dev (SQuAD v1.1 dev as test)' : a.split, checkpoint: dir, metrics };
+  if (a.out) writeFileSync(a.out, `${JSON.stringify(report, null, 2)}\n`);
+  if (a.json) {
+    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    return;
+  }
+  process.stdout.write(`${formatTable(['task', 'split', ...Object.keys(metrics)], [[a.task, a.split, ...Object.values(metrics)]])}\n`);
+}

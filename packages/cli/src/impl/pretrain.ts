@@ -1,0 +1,168 @@
+// `avey pretrain`: MLM pretraining of Avey-B (or the Transformer baseline) with exact resume.
+import { join, resolve } from 'node:path';
+import { UsageError } from '../errors.js';
+import { commandOf, explicitOptions, type RawArgs } from '../spec.js';
+import { setupBackend } from '../lib/backend.js';
+import { openCorpus } from '../lib/corpus.js';
+import { buildConfig, countParameters, createModel, loadModel, readConfigFile, type ModelKind, type PresetName } from '../lib/models.js';
+import { printJobSummary, runJob, type JobSettings, type ResumePoint } from '../train/job.js';
+import { MlmSession, type MlmSessionState, type MlmSettings } from '../train/mlm-session.js';
+import type { TrainSession } from '../train/loop.js';
+import { formatCount, formatDuration } from '../util/format.js';
+import type { AnyConfig } from '@avey/avey-b';
+import type { Tokenizer } from '@avey/data';
+
+interface PretrainArgs {
+  model: ModelKind;
+  preset: PresetName;
+  config?: string;
+  corpus?: string[];
+  tokenizer?: string;
+  vocabSize?: number;
+  batch: number;
+  seqLen: number;
+  steps?: number;
+  lr: number;
+  schedule: MlmSettings['schedule'];
+  warmup: number;
+  weightDecay: number;
+  gradClip: number;
+  gradAccum: number;
+  maskRate: number;
+  evalInterval: number;
+  evalBatches: number;
+  logInterval: number;
+  saveInterval: number;
+  keep: number;
+  out?: string;
+  resume?: string;
+}
+
+/** What run.json stores: enough to rebuild the session on --resume. */
+export interface PretrainRun {
+  model: ModelKind;
+  preset: PresetName;
+  config_fields: Record<string, unknown>;
+  corpus: string[] | null;
+  tokenizer: string | null;
+  vocab_size: number | null;
+  mlm: Omit<MlmSettings, 'totalSteps'>;
+}
+
+export const DEFAULT_STEPS = 200;
+
+function timestamp(): string {
+  const d = new Date();
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
+}
+
+/** A byte-level BPE tokenizer trained on the training documents (fresh runs without --tokenizer). */
+export async function trainTokenizerOn(train: import('@avey/data').DocumentSource, vocabSize: number): Promise<Tokenizer> {
+  const { BpeTrainer } = await import('@avey/data');
+  const t = new BpeTrainer({ vocabSize });
+  for (const { doc } of train.iterate(0)) t.feed(doc.text);
+  return t.finish();
+}
+
+function describeModel(cfg: AnyConfig, params: number): string {
+  return cfg.model_type === 'avey'
+    ? `Avey-B: ${formatCount(params)} parameters (d=${cfg.d_embed}, ${cfg.n_layers} layers, split S=${cfg.chunk_size}, top-k=${cfg.k}, vocab ${cfg.vocab_size})`
+    : `Transformer baseline: ${formatCount(params)} parameters (d=${cfg.hidden_size}, ${cfg.num_hidden_layers} layers, ${cfg.num_attention_heads} heads, vocab ${cfg.vocab_size})`;
+}
+
+async function createSession(job: JobSettings, resume: ResumePoint | undefined, note: (s: string) => void): Promise<TrainSession> {
+  const run = job.run as unknown as PretrainRun;
+  const mlm: MlmSettings = { ...run.mlm, totalSteps: job.totalSteps };
+  const corpus = await openCorpus(run.corpus ?? undefined);
+  const { Tokenizer } = await import('@avey/data');
+  let tok: Tokenizer;
+  let model;
+  let config: AnyConfig;
+  if (resume) {
+    tok = Tokenizer.load(join(resume.dir, 'tokenizer.json'));
+    ({ model, config } = await loadModel(resume.dir, { head: 'mlm' }));
+  } else {
+    if (run.tokenizer) {
+      tok = Tokenizer.load(run.tokenizer);
+    } else {
+      const t0 = performance.now();
+      const fields = await buildConfig(run.model, run.preset, run.config_fields, {}, 'pretrain');
+      const vocab = run.vocab_size ?? fields.vocab_size;
+      note(`training a ${vocab}-token BPE tokenizer on the ${corpus.describe}…`);
+      tok = await trainTokenizerOn(corpus.train, vocab);
+      note(`  done in ${formatDuration(performance.now() - t0)}`);
+    }
+    config = await buildConfig(run.model, run.preset, run.config_fields, { vocab_size: tok.vocabSize }, 'pretrain');
+    if (config.model_type === 'transformer_baseline' && mlm.seqLen > config.max_position_embeddings) {
+      throw new UsageError(`--seq-len ${mlm.seqLen} exceeds the Transformer's max_position_embeddings ${config.max_position_embeddings}; lower --seq-len or raise max_position_embeddings in --config.`, 'pretrain');
+    }
+    model = await createModel(config, 'mlm', mlm.seed);
+  }
+  note(`${describeModel(config, await countParameters(config))}`);
+  note(`data: ${corpus.describe}; ${mlm.batch}×${mlm.seqLen} tokens per micro-batch × ${mlm.gradAccum}, ${Math.round(mlm.maskRate * 100)}% masked`);
+  const session = await MlmSession.create({
+    model,
+    config,
+    tokenizer: tok,
+    train: corpus.train,
+    heldOut: corpus.heldOut,
+    settings: mlm,
+    resumeDir: resume?.dir,
+    state: resume?.state.session as MlmSessionState | undefined,
+  });
+  if (session.heldOutBatches === 0) note('note: the held-out documents are too short for one batch; no held-out loss will be reported');
+  return session;
+}
+
+export async function runPretrain(args: RawArgs): Promise<void> {
+  const a = args as unknown as RawArgs & PretrainArgs;
+  const backend = await setupBackend(a.backend, commandOf(a));
+  const run: PretrainRun = {
+    model: a.model,
+    preset: a.preset,
+    config_fields: a.config ? readConfigFile(a.config) : {},
+    corpus: a.corpus && a.corpus.length ? a.corpus.map((p) => (/[*?[]/.test(p) ? p : resolve(p))) : null,
+    tokenizer: a.tokenizer ? resolve(a.tokenizer) : null,
+    vocab_size: a.vocabSize ?? null,
+    mlm: {
+      batch: a.batch,
+      seqLen: a.seqLen,
+      lr: a.lr,
+      schedule: a.schedule,
+      warmup: a.warmup,
+      weightDecay: a.weightDecay,
+      gradClip: a.gradClip,
+      gradAccum: a.gradAccum,
+      maskRate: a.maskRate,
+      evalBatches: a.evalBatches,
+      seed: a.seed,
+    },
+  };
+  const settings: JobSettings = {
+    command: 'pretrain',
+    totalSteps: a.steps ?? DEFAULT_STEPS,
+    logInterval: a.logInterval,
+    evalInterval: a.evalInterval,
+    saveInterval: a.saveInterval,
+    keep: a.keep,
+    run: run as unknown as Record<string, unknown>,
+  };
+  const note = (s: string) => process.stderr.write(`${s}\n`);
+  note(`backend: ${backend}`);
+  if (a.resume) {
+    const kept = new Set(['resume', 'steps', 'backend', 'json', 'verbose', 'out']);
+    const ignored = [...explicitOptions(args)].filter((n) => !kept.has(n));
+    if (ignored.length) note(`note: with --resume the run's own settings are used; ignoring ${ignored.map((n) => `--${n}`).join(', ')}`);
+  }
+  const result = await runJob({
+    settings,
+    outDir: a.out ?? join('runs', `pretrain-${timestamp()}`),
+    resume: a.resume,
+    stepsOverride: a.resume ? a.steps : undefined,
+    json: a.json,
+    createSession: (job, resume) => createSession(job, resume, note),
+    divergeHint: 'Start a new run with a lower --lr, a longer --warmup, or --grad-clip 1 (resuming would repeat the same steps exactly).',
+  });
+  printJobSummary(result, a.json, { backend });
+}

@@ -1,0 +1,185 @@
+// MLM pretraining as a TrainSession: model (Avey-B or the Transformer baseline) + AdamW + LR
+// schedule + MlmBatcher, with everything needed for an exact resume saved in each checkpoint:
+//   config.json, model.safetensors   the model (Hugging Face folder format, @avey/avey-b)
+//   tokenizer.json                   the tokenizer the model was trained with
+//   optimizer.safetensors            AdamW moments; step counts + hyperparameters in its metadata
+//   trainer_state.json "session"     scheduler state, the batcher's data position; masking RNG is
+//                                    derived from (seed, step), so the data state pins it down
+import { join } from 'node:path';
+import type { AnyConfig, AnyHeadModel } from '@avey/avey-b';
+import type { MlmBatcher, MlmState, Tokenizer } from '@avey/data';
+import type { Tensor } from '@avey/tensor';
+import type { optim as Optim, schedules as Schedules, Variable } from '@avey/autograd';
+import type { StepResult, TrainSession } from './loop.js';
+
+export interface MlmSettings {
+  batch: number;
+  seqLen: number;
+  totalSteps: number;
+  lr: number;
+  schedule: 'warmup-cosine' | 'warmup-linear' | 'constant';
+  warmup: number;
+  weightDecay: number;
+  gradClip: number;
+  gradAccum: number;
+  maskRate: number;
+  evalBatches: number;
+  seed: number;
+}
+
+export interface MlmSessionState extends Record<string, unknown> {
+  scheduler: { stepCount: number; baseLrs: number[] };
+  data: MlmState;
+  rng: { mask_seed: number; note: string };
+}
+
+/** AdamW betas/eps used for pretraining (β2 = 0.95 as in the Avey-B recipe). */
+export const ADAM_BETAS: [number, number] = [0.9, 0.95];
+export const ADAM_EPS = 1e-8;
+
+function scheduleOf(s: MlmSettings, schedules: typeof Schedules): Schedules.Schedule {
+  const o = { warmupFraction: s.warmup, totalSteps: s.totalSteps };
+  switch (s.schedule) {
+    case 'warmup-cosine':
+      return schedules.warmupCosine(o);
+    case 'warmup-linear':
+      return schedules.warmupLinear(o);
+    case 'constant':
+      return schedules.constant();
+  }
+}
+
+/**
+ * Mean cross-entropy over the masked positions, computing logits ONLY there: h (B, T, d) →
+ * rows of the M masked positions (M, d) → (M, d) @ Eᵀ (d, V) → CE. The same value as the model's
+ * full MLM head (logits for all B·T positions, CE with ignore_index −100) at about 1/5 of the
+ * head's cost with 20 % masking.
+ */
+export function maskedMlmLoss(
+  model: AnyHeadModel,
+  ids: Tensor,
+  labels: Int32Array,
+  T: typeof import('@avey/tensor'),
+  losses: typeof import('@avey/autograd').losses,
+): Variable {
+  const h = model.encode(ids); // (B, T, d)
+  const [B, L, d] = h.shape;
+  const rows: number[] = [];
+  const targets: number[] = [];
+  for (let i = 0; i < labels.length; i++) {
+    if (labels[i] !== -100) {
+      rows.push(i);
+      targets.push(labels[i]);
+    }
+  }
+  const idx = T.tensor(Int32Array.from(rows), { dtype: 'int32', shape: [rows.length] });
+  const hm = h.reshape([B * L, d]).indexSelect(0, idx); // (M, d)
+  const logits = hm.matmul(model.tiedEmbedding().transpose(0, 1)); // (M, V)
+  return losses.crossEntropy(logits, T.tensor(Int32Array.from(targets), { dtype: 'int32', shape: [targets.length] }));
+}
+
+export class MlmSession implements TrainSession {
+  private evalSet: Array<{ ids: Tensor; labels: Int32Array }> = [];
+
+  private constructor(
+    readonly model: AnyHeadModel,
+    readonly config: AnyConfig,
+    readonly tokenizer: Tokenizer,
+    private readonly optimizer: Optim.AdamW,
+    private readonly scheduler: Optim.LRScheduler,
+    private readonly batcher: MlmBatcher,
+    private readonly params: Variable[],
+    private readonly s: MlmSettings,
+  ) {}
+
+  /**
+   * A session for a fresh run (`resumeDir` undefined: the model is already initialised) or for a
+   * resumed one (optimiser, scheduler and data position are read from `resumeDir` / `state`).
+   */
+  static async create(opts: {
+    model: AnyHeadModel;
+    config: AnyConfig;
+    tokenizer: Tokenizer;
+    train: import('@avey/data').DocumentSource;
+    heldOut: import('@avey/data').DocumentSource;
+    settings: MlmSettings;
+    resumeDir?: string;
+    state?: MlmSessionState;
+  }): Promise<MlmSession> {
+    const data = await import('@avey/data');
+    const { optim, schedules, safetensors } = await import('@avey/autograd');
+    const { tensor } = await import('@avey/tensor');
+    const s = opts.settings;
+    const params = opts.model.parameters();
+    const optimizer = new optim.AdamW(optim.decayGroups(params, s.weightDecay), { lr: s.lr, betas: ADAM_BETAS, eps: ADAM_EPS });
+    if (opts.resumeDir) {
+      const { tensors, metadata } = safetensors.read(join(opts.resumeDir, 'optimizer.safetensors'));
+      optimizer.loadStateDict({ meta: JSON.parse(metadata.optimizer) as Optim.OptimizerStateMeta, tensors });
+    }
+    const scheduler = new optim.LRScheduler(optimizer, scheduleOf(s, schedules));
+    if (opts.state) scheduler.loadStateDict(opts.state.scheduler);
+    const mlm = { batchSize: s.batch, seqLen: s.seqLen, seed: s.seed, rate: s.maskRate };
+    const batcher = new data.MlmBatcher(opts.train, opts.tokenizer, mlm, opts.state?.data);
+    const session = new MlmSession(opts.model, opts.config, opts.tokenizer, optimizer, scheduler, batcher, params, s);
+    // A fixed held-out set: the first `evalBatches` batches of the held-out documents (one pass).
+    const held = new data.MlmBatcher(opts.heldOut, opts.tokenizer, { ...mlm, seed: s.seed + 1, epochs: 1 });
+    for (let i = 0; i < s.evalBatches; i++) {
+      const b = held.next();
+      if (!b) break;
+      session.evalSet.push({ ids: tensor(b.inputIds, { dtype: 'int32', shape: b.shape }), labels: b.labels });
+    }
+    return session;
+  }
+
+  get heldOutBatches(): number {
+    return this.evalSet.length;
+  }
+
+  async trainStep(_step: number): Promise<StepResult> {
+    const T = await import('@avey/tensor');
+    const { optim, losses } = await import('@avey/autograd');
+    const lr = this.optimizer.lr;
+    let lossSum = 0;
+    let gradNorm = NaN;
+    await T.scope(async () => {
+      for (let m = 0; m < this.s.gradAccum; m++) {
+        const b = this.batcher.next();
+        if (!b) throw new Error('the training data ran out (MlmBatcher returned no batch)');
+        const ids = T.tensor(b.inputIds, { dtype: 'int32', shape: b.shape });
+        const loss = maskedMlmLoss(this.model, ids, b.labels, T, losses);
+        (this.s.gradAccum > 1 ? loss.div(this.s.gradAccum) : loss).backward();
+        lossSum += await loss.itemAsync();
+      }
+      if (this.s.gradClip > 0) gradNorm = await optim.clipGradNorm(this.params, this.s.gradClip).itemAsync();
+      this.optimizer.step();
+      this.optimizer.zeroGrad();
+    });
+    this.scheduler.step();
+    return { loss: lossSum / this.s.gradAccum, tokens: this.s.batch * this.s.seqLen * this.s.gradAccum, lr, gradNorm };
+  }
+
+  async evalLoss(): Promise<number> {
+    if (this.evalSet.length === 0) return NaN;
+    const T = await import('@avey/tensor');
+    const { noGrad, losses } = await import('@avey/autograd');
+    let sum = 0;
+    for (const { ids, labels } of this.evalSet) {
+      sum += await T.scope(() => noGrad(() => maskedMlmLoss(this.model, ids, labels, T, losses)).itemAsync());
+    }
+    return sum / this.evalSet.length;
+  }
+
+  async save(dir: string): Promise<MlmSessionState> {
+    const { saveCheckpoint } = await import('@avey/avey-b');
+    const { safetensors } = await import('@avey/autograd');
+    await saveCheckpoint(dir, this.model);
+    this.tokenizer.save(join(dir, 'tokenizer.json'));
+    const sd = this.optimizer.stateDict();
+    await safetensors.write(join(dir, 'optimizer.safetensors'), sd.tensors, { optimizer: JSON.stringify(sd.meta) });
+    return {
+      scheduler: this.scheduler.stateDict(),
+      data: this.batcher.state(),
+      rng: { mask_seed: this.s.seed, note: 'masks are drawn from DataRng(mixSeed(seed, rank, step)); the data state holds the step' },
+    };
+  }
+}

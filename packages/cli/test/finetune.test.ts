@@ -1,0 +1,110 @@
+// `avey finetune` / `avey eval` end to end with a micro pretrained checkpoint and a few examples of
+// the shared datasets: metrics tables and JSON, the saved model re-evaluates to the same numbers,
+// the paper protocol's structure, and clear errors for mismatched heads and broken datasets.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { findDatasetsRoot } from '../src/finetune/tasks.js';
+import { avey, REPO_ROOT, tempDir } from './helpers.js';
+
+const { dir: TMP, cleanup } = tempDir('avey-finetune-test-');
+process.on('exit', cleanup);
+
+function datasets(): string | null {
+  const prev = process.cwd();
+  try {
+    process.chdir(REPO_ROOT);
+    return findDatasetsRoot(undefined);
+  } catch {
+    return null;
+  } finally {
+    process.chdir(prev);
+  }
+}
+const ROOT = datasets();
+const SKIP = ROOT ? false : 'no shared datasets folder (../shared/datasets) next to the repository';
+
+let CKPT = '';
+function pretrained(): string {
+  if (CKPT) return CKPT;
+  const corpus = join(TMP, 'corpus.txt');
+  const words = 'the movie was good bad great awful fine dull fun boring plot actor story film'.split(' ');
+  const paras = Array.from({ length: 120 }, (_, p) => Array.from({ length: 12 }, (_, i) => words[(p * 7 + i * 3) % words.length]).join(' '));
+  writeFileSync(corpus, paras.join('\n\n'));
+  const cfg = join(TMP, 'micro.json');
+  writeFileSync(cfg, JSON.stringify({ d_embed: 16, n_layers: 2, chunk_size: 8, k: 1 }));
+  const run = join(TMP, 'pre');
+  const r = avey(['pretrain', '--backend', 'cpu', '--corpus', corpus, '--config', cfg, '--vocab-size', '400', '--batch', '2', '--seq-len', '32', '--steps', '4', '--out', run]);
+  assert.equal(r.code, 0, r.stderr);
+  CKPT = run;
+  return run;
+}
+
+const QUICK = ['--backend', 'cpu', '--limit', '24', '--eval-limit', '12', '--batch', '8', '--max-len', '48'];
+
+test('finetune sst2: table + metrics.json + a saved model that eval scores identically', { skip: SKIP }, () => {
+  const out = join(TMP, 'sst2');
+  const r = avey(['finetune', 'sst2', '--checkpoint', pretrained(), ...QUICK, '--out', out]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /split\s+accuracy[\s\S]*dev\s+[\d.]+[\s\S]*test\s+[\d.]+/);
+  const m = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8')) as { test: { accuracy: number }; train_examples: number; test_examples: number };
+  assert.equal(m.train_examples, 24);
+  assert.equal(m.test_examples, 12);
+  assert.ok(m.test.accuracy >= 0 && m.test.accuracy <= 1);
+  const evalJson = join(TMP, 'eval-sst2.json');
+  const e = avey(['eval', 'sst2', '--checkpoint', join(out, 'model'), '--backend', 'cpu', '--eval-limit', '12', '--max-len', '48', '--batch', '8', '--json', '--out', evalJson]);
+  assert.equal(e.code, 0, e.stderr);
+  assert.equal((JSON.parse(e.stdout) as { metrics: { accuracy: number } }).metrics.accuracy, m.test.accuracy);
+  assert.deepEqual(JSON.parse(readFileSync(evalJson, 'utf8')), JSON.parse(e.stdout));
+  // the wrong task for this head is a clear runtime error
+  const wrong = avey(['eval', 'wnut17', '--checkpoint', join(out, 'model'), '--eval-limit', '4']);
+  assert.equal(wrong.code, 1);
+  assert.match(wrong.stderr, /has a seqcls head with 2 labels, but wnut17 needs a tokcls head with 13 labels/);
+});
+
+test('finetune wnut17 with the paper protocol: LR sweep × seeds, median at the best dev LR', { skip: SKIP }, () => {
+  const out = join(TMP, 'wnut');
+  const r = avey(['finetune', 'wnut17', '--checkpoint', pretrained(), ...QUICK, '--limit', '16', '--eval-limit', '8', '--protocol', 'paper', '--lrs', '1e-3', '1e-2', '--seeds', '2', '--out', out, '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  const m = JSON.parse(r.stdout) as {
+    protocol: string;
+    runs: Array<{ lr: number; seed: number; dev: { f1: number }; test: { f1: number } }>;
+    by_lr: Array<{ lr: number; dev_median: { f1: number }; test_median: { f1: number } }>;
+    best_lr: number;
+    result: { f1: number };
+  };
+  assert.equal(m.protocol, 'paper');
+  assert.equal(m.runs.length, 4);
+  assert.deepEqual(m.by_lr.map((x) => x.lr), [1e-3, 1e-2]);
+  const best = m.by_lr.find((x) => x.lr === m.best_lr)!;
+  assert.ok(m.by_lr.every((x) => x.dev_median.f1 <= best.dev_median.f1));
+  const tests = m.runs.filter((x) => x.lr === m.best_lr).map((x) => x.test.f1).sort((a, b) => a - b);
+  assert.equal(m.result.f1, (tests[0] + tests[1]) / 2, 'median of two seeds');
+  assert.deepEqual(JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8')), m);
+});
+
+test('eval squad-retrieval zero-shot: nDCG@10 / MRR / recall in [0, 1]', { skip: SKIP }, () => {
+  const r = avey(['eval', 'squad-retrieval', '--checkpoint', pretrained(), '--backend', 'cpu', '--eval-limit', '20', '--max-len', '64', '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  const m = (JSON.parse(r.stdout) as { metrics: Record<string, number> }).metrics;
+  for (const k of ['ndcg_at_10', 'mrr_at_10', 'recall_at_10']) assert.ok(m[k] >= 0 && m[k] <= 1, `${k} = ${m[k]}`);
+  assert.equal(m.queries, 20);
+});
+
+test('an unreadable dataset or a missing datasets folder is a runtime error naming the file', { skip: SKIP }, () => {
+  const data = join(TMP, 'data');
+  mkdirSync(join(data, 'sst2'), { recursive: true });
+  writeFileSync(join(data, 'sst2', 'train.tsv'), 'sentence\tlabel\na fine film\t1\nbroken line without label\n');
+  for (const f of ['dev.tsv', 'test.tsv']) writeFileSync(join(data, 'sst2', f), 'sentence\tlabel\nok\t0\n');
+  const r = avey(['finetune', 'sst2', '--checkpoint', pretrained(), '--data', data, '--out', join(TMP, 'x')]);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /train\.tsv:3: /);
+  assert.doesNotMatch(r.stderr, /\n\s+at /);
+  const missing = avey(['finetune', 'sick', '--checkpoint', pretrained(), '--data', data]);
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /sick\/SICK_train\.txt' is missing/);
+  const nodir = avey(['eval', 'sst2', '--checkpoint', pretrained(), '--data', join(TMP, 'nowhere')]);
+  assert.equal(nodir.code, 1);
+  assert.match(nodir.stderr, /--data '.*nowhere' does not exist/);
+});
