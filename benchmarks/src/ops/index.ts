@@ -5,7 +5,7 @@
 import { cpus } from 'node:os';
 import { aveyProvider } from './avey.js';
 import { FULL, Inputs, QUICK } from './cases.js';
-import { installWasmKernels, jsKernelProvider, memcpyProvider, wasmKernelProvider } from './kernels.js';
+import { jsKernelProvider, memcpyProvider, wasmKernelProvider } from './kernels.js';
 import { measureInterleaved } from './measure.js';
 import { onnxProvider } from './onnx.js';
 import { ALL_OPS, specsFor, type Provider } from './specs.js';
@@ -20,9 +20,8 @@ export async function runOpBench(opts: OpBenchOptions = {}): Promise<OpBenchResu
   const quick = opts.quick ?? false;
   const sizes = quick ? QUICK : FULL;
   const log = opts.log ?? (() => {});
-  if (opts.installWasm && !installWasmKernels()) log('installWasmKernels: wasm SIMD unavailable, cpu keeps its JS sgemm');
   const providers: Provider[] = [
-    aveyProvider(opts.backend ?? 'cpu'),
+    ...(opts.backends?.length ? opts.backends : [opts.backend ?? 'cpu']).map(aveyProvider),
     wasmKernelProvider,
     jsKernelProvider,
     memcpyProvider,

@@ -5,12 +5,11 @@
 //   'memcpy'       Float32Array.prototype.set: the bandwidth reference for memory-bound ops
 
 import {
-  installWasmKernels, sgemmJs, wasmSgemm, wasmBinaryF32, wasmUnaryF32, wasmSumRowsF32, wasmKernelsAvailable,
+  sgemmJs, wasmSgemm, wasmBinaryF32, wasmUnaryF32, wasmSumRowsF32, wasmKernelsAvailable,
   wasmUnavailableReason,
 } from '@avey/tensor';
 import type { BenchCase } from './types.js';
 
-export { installWasmKernels };
 import type { Inputs } from './cases.js';
 import { key, shapeOf, workOf, type OpSpec, type Provider } from './specs.js';
 

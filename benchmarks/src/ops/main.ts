@@ -1,5 +1,4 @@
-// npx tsx benchmarks/src/ops/main.ts [--backend cpu] [--json] [--quick] [--no-peers] [--ops matmul,add] [--wasm]
-// --wasm: install the wasm sgemm into the CPU backend first (until the backend does it itself).
+// npx tsx benchmarks/src/ops/main.ts [--backend cpu | --backends cpu,webgpu,gpujs] [--json] [--quick] [--no-peers] [--ops matmul,add]
 // Prints a markdown table (progress on stderr), or the JSON result with --json.
 
 import { runOpBench, toMarkdown } from './index.js';
@@ -11,12 +10,13 @@ const value = (name: string): string | undefined => {
 };
 const json = argv.includes('--json');
 const opsArg = value('--ops');
+const backendsArg = value('--backends');
 const res = await runOpBench({
   backend: value('--backend') ?? 'cpu',
   json,
   quick: argv.includes('--quick'),
   peers: !argv.includes('--no-peers'),
-  installWasm: argv.includes('--wasm'),
+  ...(backendsArg ? { backends: backendsArg.split(',') } : {}),
   ...(opsArg ? { ops: opsArg.split(',') } : {}),
   log: (l) => process.stderr.write(`${l}\n`),
 });

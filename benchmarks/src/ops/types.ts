@@ -3,15 +3,14 @@
 export interface OpBenchOptions {
   /** Which avey-ts backend to measure through the public API (default 'cpu'). */
   backend?: string;
+  /** Several avey-ts backends side by side (overrides `backend`), e.g. ['cpu', 'webgpu', 'gpujs']. */
+  backends?: string[];
   /** Print JSON instead of a markdown table (main.ts); runOpBench itself never prints results. */
   json?: boolean;
   /** Tiny sizes and short timings (a smoke test, seconds). */
   quick?: boolean;
   /** Include tfjs-wasm / tfjs-cpu / onnxruntime (default true). */
   peers?: boolean;
-  /** Route the CPU backend's sgemm through the wasm kernels first (installWasmKernels), for when
-   *  the backend does not do it itself. */
-  installWasm?: boolean;
   /** Only ops whose name is in this list (default: all). */
   ops?: string[];
   /** Progress lines go here (default: none). */

@@ -94,3 +94,18 @@ test('bench ops is wired to the op benchmarks (quick smoke run)', () => {
   assert.ok(j.results.length > 0);
   assert.ok(j.results.every((x) => x.op === 'add' && x.ms > 0));
 });
+
+test('bench ops --backends measures several backends side by side; unknown names are usage errors', () => {
+  const r = avey(['bench', 'ops', '--ops', 'add', '--quick', '--no-peers', '--json', '--backends', 'all'], { timeoutMs: 120_000 });
+  assert.equal(r.code, 0, r.stderr);
+  const j = JSON.parse(r.stdout) as { results: Array<{ backend: string }>; skipped: string[] };
+  const measured = new Set(j.results.map((x) => x.backend));
+  // cpu always runs; webgpu and gpujs either ran or are listed under skipped with the reason.
+  assert.ok(measured.has('cpu'));
+  for (const b of ['webgpu', 'gpujs']) {
+    assert.ok(measured.has(b) || j.skipped.some((s) => s.startsWith(`${b}:`)), `${b}: measured or skipped with a reason`);
+  }
+  const bad = avey(['bench', 'ops', '--backends', 'cpu', 'tpu', '--quick']);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /unknown backend 'tpu'/);
+});

@@ -11,12 +11,14 @@ export const benchCommand: GroupSpec = {
       describe: 'Time the tensor ops on the selected backend(s) (benchmarks/src/ops)',
       options: {
         ops: { type: 'array', string: true, describe: 'only these ops, e.g. matmul add (default: matmul add mul exp sum gather memcpy)' },
+        backends: { type: 'array', string: true, describe: 'several avey-ts backends side by side, e.g. cpu webgpu gpujs, or all (overrides --backend)' },
         quick: { type: 'boolean', default: false, describe: 'tiny sizes and short timings (a smoke test, seconds)' },
         peers: { type: 'boolean', default: true, describe: 'also measure tfjs-wasm, tfjs-cpu and onnxruntime (--no-peers: avey-ts and raw kernels only)' },
       },
       examples: [
         ['$0 bench ops --backend cpu', 'all ops on the CPU'],
         ['$0 bench ops --ops matmul add --quick --json', 'two ops, quick, JSON results'],
+        ['$0 bench ops --backends all --ops matmul --no-peers', 'matmul on every backend that initialises here'],
       ],
       run: async (args) => (await import('../impl/bench.js')).runBenchOps(args),
     },

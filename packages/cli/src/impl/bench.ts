@@ -20,11 +20,20 @@ const progress = (verbose: boolean) => (line: string) => {
 };
 
 export async function runBenchOps(args: RawArgs): Promise<void> {
-  const a = args as unknown as RawArgs & { ops?: string[]; quick: boolean; peers: boolean };
-  const backend = await setupBackend(a.backend, commandOf(a));
+  const a = args as unknown as RawArgs & { ops?: string[]; backends?: string[]; quick: boolean; peers: boolean };
+  const known = ['cpu', 'webgpu', 'gpujs'];
+  let backends: string[] | undefined;
+  if (a.backends?.length) {
+    backends = a.backends.includes('all') ? known : [...new Set(a.backends)];
+    const bad = backends.filter((b) => !known.includes(b));
+    if (bad.length) throw new UsageError(`--backends: unknown backend ${bad.map((b) => `'${b}'`).join(', ')}; use ${known.join(', ')} or all.`, 'bench ops');
+  }
+  // One backend: select it like every command (an unavailable one is a usage error). Several: each
+  // is initialised by the benchmark, and one that is not available here is listed under `skipped`.
+  const backend = backends ? undefined : await setupBackend(a.backend, commandOf(a));
   const ops = await import('@avey/benchmarks');
   const res = await ops.runOpBench({
-    backend,
+    ...(backends ? { backends } : { backend }),
     quick: a.quick,
     peers: a.peers,
     ...(a.ops?.length ? { ops: a.ops } : {}),
