@@ -57,6 +57,10 @@ test('finetune sst2: table + metrics.json + a saved model that eval scores ident
   assert.equal(e.code, 0, e.stderr);
   assert.equal((JSON.parse(e.stdout) as { metrics: { accuracy: number } }).metrics.accuracy, m.test.accuracy);
   assert.deepEqual(JSON.parse(readFileSync(evalJson, 'utf8')), JSON.parse(e.stdout));
+  // the fine-tuning output folder itself works too (its model/ is used)
+  const e2 = avey(['eval', 'sst2', '--checkpoint', out, '--backend', 'cpu', '--eval-limit', '12', '--max-len', '48', '--batch', '8', '--json']);
+  assert.equal(e2.code, 0, e2.stderr);
+  assert.equal((JSON.parse(e2.stdout) as { metrics: { accuracy: number } }).metrics.accuracy, m.test.accuracy);
   // the wrong task for this head is a clear runtime error
   const wrong = avey(['eval', 'wnut17', '--checkpoint', join(out, 'model'), '--eval-limit', '4']);
   assert.equal(wrong.code, 1);

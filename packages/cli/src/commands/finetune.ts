@@ -10,7 +10,7 @@ const TASK_HELP =
   'Datasets are read from --data (default: $AVEY_DATASETS, else a shared/datasets folder next to or above the current directory).';
 
 const DATA_OPTIONS: Record<string, OptionSpec> = {
-  checkpoint: { type: 'string', demandOption: true, describe: 'model to start from: a run folder or checkpoint folder (config.json + model.safetensors + tokenizer.json)' },
+  checkpoint: { type: 'string', demandOption: true, describe: 'model to start from: a run folder, a checkpoint folder (config.json + model.safetensors + tokenizer.json) or a finetune --out folder' },
   data: { type: 'string', describe: 'datasets root folder (holding sst2/, sick/, ud-ewt/, uner-ewt/, wnut17/, squad-v1.1/)' },
   'max-len': { type: 'number', default: 128, integer: true, min: 8, describe: 'truncate inputs to this many tokens' },
   'eval-limit': { type: 'number', integer: true, min: 1, describe: 'evaluate on the first N test examples only (quick checks)' },

@@ -123,7 +123,8 @@ export async function applyRetention(runDir: string, keep: number): Promise<void
 
 /**
  * Resolves what the user passed to --resume / --checkpoint: a checkpoint folder itself (it holds
- * `marker`, e.g. config.json), or a run folder (its newest checkpoint).
+ * `marker`, e.g. config.json), a run folder (its newest checkpoint), or a fine-tuning output folder
+ * (its model/ folder).
  */
 export async function resolveCheckpoint(path: string, flag: string, marker = 'config.json'): Promise<string> {
   let st;
@@ -138,8 +139,10 @@ export async function resolveCheckpoint(path: string, flag: string, marker = 'co
   if (existsSync(join(path, marker))) return path;
   const latest = await latestCheckpoint(path);
   if (latest) return latest.dir;
+  // A fine-tuning output folder (`avey finetune --out`): metrics.json beside the model in model/.
+  if (existsSync(join(path, 'model', marker))) return join(path, 'model');
   throw new FileError(
     path,
-    `${flag} '${path}' holds no checkpoint: it has neither ${marker} nor a ${CHECKPOINTS_DIR}/step-* folder. Pass a run folder written by \`avey pretrain --out\` or a checkpoint folder.`,
+    `${flag} '${path}' holds no checkpoint: it has neither ${marker} nor a ${CHECKPOINTS_DIR}/step-* folder (nor a fine-tuned model/ folder). Pass a run folder written by \`avey pretrain --out\` or a checkpoint folder.`,
   );
 }
