@@ -1,17 +1,33 @@
 // avey-ts through its public API (@avey/tensor): tensors are built in `setup`, each timed run is
-// one op call whose result is disposed (CPU ops compute eagerly, so nothing is read back).
+// one op call whose result is disposed. CPU ops compute eagerly; on a backend that queues work
+// (webgpu, `syncRead` false) a run also waits for the device (`backend.sync()`), so the time is
+// the op's, not its dispatch's; nothing is read back.
 
-import { add, embedding, exp, matmul, mul, setBackend, sum, tensor, type Tensor } from '@avey/tensor';
+import { add, embedding, exp, matmul, mul, setBackend, sum, tensor, type Backend, type Tensor } from '@avey/tensor';
 import type { Inputs } from './cases.js';
 import { key, shapeOf, workOf, type OpSpec, type Provider } from './specs.js';
 import type { BenchCase } from './types.js';
 
+/** What a backend runs on: the WebGPU adapter, the gpu.js mode, or just its name. */
+export function describeBackend(b: Backend): string {
+  const info: unknown = (b as { info?: unknown }).info;
+  let d = b.name;
+  if (typeof info === 'string') d = info;
+  else if (info && typeof info === 'object' && 'adapterName' in info) {
+    const i = info as { adapterName: string; kind?: string; featureLevel?: string };
+    d = `${b.name}: adapter '${i.adapterName}' (${[i.kind, i.featureLevel].filter(Boolean).join(', ')})`;
+  }
+  return b.emulated ? `${d}; emulated: ${b.emulated}` : d;
+}
+
 export function aveyProvider(backendName: string): Provider {
+  let be: Backend | null = null;
   return {
     backend: backendName,
+    describe: () => (be ? describeBackend(be) : backendName),
     async init() {
       try {
-        await setBackend(backendName);
+        be = await setBackend(backendName);
         return null;
       } catch (e) {
         return `@avey/tensor backend '${backendName}': ${e instanceof Error ? e.message : String(e)}`;
@@ -44,7 +60,9 @@ export function aveyProvider(backendName: string): Provider {
         op: s.op, shape: shapeOf(s), backend: backendName, work: workOf(s),
         setup: async () => { await setBackend(backendName); build(); },
         enter: async () => { await setBackend(backendName); },
-        run: () => body().dispose(),
+        run: be && !be.syncRead
+          ? async () => { const y = body(); await be?.sync(); y.dispose(); }
+          : () => body().dispose(),
         teardown: () => { for (const x of held) x.dispose(); held = []; },
       };
     },

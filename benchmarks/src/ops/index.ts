@@ -65,5 +65,7 @@ export async function runOpBench(opts: OpBenchOptions = {}): Promise<OpBenchResu
   }
   for (const p of live) p.dispose?.();
   const cpu = cpus();
-  return { results, skipped, env: { node: process.version, cpu: cpu[0]?.model ?? 'unknown', cores: cpu.length, quick } };
+  const backends: Record<string, string> = {};
+  for (const p of live) if (p.describe) backends[p.backend] = p.describe();
+  return { results, skipped, env: { node: process.version, cpu: cpu[0]?.model ?? 'unknown', cores: cpu.length, quick, backends } };
 }

@@ -47,6 +47,8 @@ export interface Provider {
   readonly backend: string;
   /** Loads the backend; resolves to a reason string when it cannot run here, else null. */
   init(): Promise<string | null>;
+  /** What it runs on (e.g. the WebGPU adapter), once initialised. */
+  describe?(): string;
   make(spec: OpSpec, inputs: Inputs): BenchCase | null;
   dispose?(): void;
 }

@@ -39,7 +39,11 @@ export interface OpBenchResult {
   results: OpResult[];
   /** Things that could not be measured, and why (a missing peer, an op the API lacks yet). */
   skipped: string[];
-  env: { node: string; cpu: string; cores: number; quick: boolean };
+  env: {
+    node: string; cpu: string; cores: number; quick: boolean;
+    /** each measured avey-ts backend and what it runs on (WebGPU adapter name, gpu.js mode) */
+    backends: Record<string, string>;
+  };
 }
 
 /** A benchmark case: `setup` builds inputs (outside timing), `enter` re-activates a global

@@ -98,10 +98,14 @@ test('bench ops is wired to the op benchmarks (quick smoke run)', () => {
 test('bench ops --backends measures several backends side by side; unknown names are usage errors', () => {
   const r = avey(['bench', 'ops', '--ops', 'add', '--quick', '--no-peers', '--json', '--backends', 'all'], { timeoutMs: 120_000 });
   assert.equal(r.code, 0, r.stderr);
-  const j = JSON.parse(r.stdout) as { results: Array<{ backend: string }>; skipped: string[] };
+  const j = JSON.parse(r.stdout) as { results: Array<{ backend: string }>; skipped: string[]; env: { backends: Record<string, string> } };
   const measured = new Set(j.results.map((x) => x.backend));
   // cpu always runs; webgpu and gpujs either ran or are listed under skipped with the reason.
   assert.ok(measured.has('cpu'));
+  // every measured backend says what it runs on (the WebGPU adapter's name, the gpu.js mode)
+  for (const b of ['cpu', 'webgpu', 'gpujs']) if (measured.has(b)) assert.ok(j.env.backends[b], `env.backends.${b}`);
+  if (measured.has('webgpu')) assert.match(j.env.backends.webgpu, /adapter '/);
+  if (measured.has('gpujs')) assert.match(j.env.backends.gpujs, /mode/);
   for (const b of ['webgpu', 'gpujs']) {
     assert.ok(measured.has(b) || j.skipped.some((s) => s.startsWith(`${b}:`)), `${b}: measured or skipped with a reason`);
   }
