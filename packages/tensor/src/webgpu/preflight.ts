@@ -9,7 +9,7 @@
 // (/dev/dri/renderD*, /dev/nvidia*, /dev/dxg), mean a software adapter (emulated).
 // Elsewhere (browsers, macOS, Windows) it says nothing and auto initialises the backend as usual.
 
-interface FsLike {
+export interface FsLike {
   readdirSync(path: string): string[];
   readFileSync(path: string, enc: 'utf8'): string;
 }
@@ -19,14 +19,26 @@ const ICD_DIRS = [
 ];
 const SOFTWARE = /lvp|lavapipe|llvmpipe|swiftshader/i;
 
-/** Why auto should skip WebGPU here without loading Dawn, or undefined to try it. */
-export function webgpuAutoSkipReason(): string | undefined {
+/** What the check reads; tests pass a fake. Defaults to this process and node:fs. */
+export interface PreflightEnv {
+  platform: string;
+  env: Record<string, string | undefined>;
+  fs: FsLike;
+}
+
+function processEnv(): PreflightEnv | undefined {
   const proc = (globalThis as { process?: NodeJS.Process }).process;
-  if (!proc || proc.platform !== 'linux' || typeof proc.getBuiltinModule !== 'function') return undefined;
-  if (proc.env.WEBGPU_BACKEND) return undefined; // the user chose a Dawn backend: let Dawn decide
+  if (!proc || typeof proc.getBuiltinModule !== 'function') return undefined;
   const fs = proc.getBuiltinModule('node:fs') as FsLike | undefined;
-  if (!fs) return undefined;
-  const listed = (proc.env.VK_DRIVER_FILES ?? proc.env.VK_ICD_FILENAMES ?? '').split(':').filter(Boolean);
+  return fs ? { platform: proc.platform, env: proc.env, fs } : undefined;
+}
+
+/** Why auto should skip WebGPU here without loading Dawn, or undefined to try it. */
+export function webgpuAutoSkipReason(where: PreflightEnv | undefined = processEnv()): string | undefined {
+  if (!where || where.platform !== 'linux') return undefined;
+  const { env, fs } = where;
+  if (env.WEBGPU_BACKEND) return undefined; // the user chose a Dawn backend: let Dawn decide
+  const listed = (env.VK_DRIVER_FILES ?? env.VK_ICD_FILENAMES ?? '').split(':').filter(Boolean);
   const manifests: string[] = [...listed];
   if (listed.length === 0) {
     for (const dir of ICD_DIRS) {
