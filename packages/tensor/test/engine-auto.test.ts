@@ -36,3 +36,24 @@ test('an explicit request for a backend that cannot start is a BackendError sayi
   await assert.rejects(setBackend('fake-failing'), (e: Error) => e.name === 'BackendError' && /fake-failing.*driver missing/.test(e.message));
   await assert.rejects(setBackend('nope'), /unknown backend 'nope'/);
 });
+
+test('autoSkip: auto passes over a backend without calling its factory; explicit requests ignore it', async () => {
+  let calls = 0;
+  class FakeGpu extends CpuBackend {
+    override readonly name = 'fake-gpu';
+  }
+  registerBackend('fake-gpu', () => { calls++; return new FakeGpu(); }, 70, { autoSkip: () => 'only a software driver (test)' });
+  delete process.env.AVEY_AUTO_EMULATED;
+  assert.equal((await setBackend('auto')).name, 'cpu');
+  assert.equal(calls, 0, 'the factory was not called');
+  const info = (await backendInfo()).find((i) => i.name === 'fake-gpu');
+  assert.equal(info?.autoSkip, 'only a software driver (test)');
+  assert.equal((await setBackend('fake-gpu')).name, 'fake-gpu');
+  assert.equal(calls, 1);
+  await setBackend('cpu');
+  registerBackend('fake-gpu', () => { calls++; return new FakeGpu(); }, 70, { autoSkip: () => 'only a software driver (test)' });
+  process.env.AVEY_AUTO_EMULATED = '1';
+  assert.equal((await setBackend('auto')).name, 'fake-gpu', 'AVEY_AUTO_EMULATED=1 disables the pre-check');
+  delete process.env.AVEY_AUTO_EMULATED;
+  await setBackend('cpu');
+});
