@@ -10,7 +10,7 @@ export const MODEL_OPTIONS: Record<string, OptionSpec> = {
 export const pretrainCommand: CommandSpec = {
   command: 'pretrain',
   describe:
-    'Pretrain with masked language modelling. With no options: a tiny Avey-B on the built-in corpus, a few minutes on a laptop CPU, with a falling held-out MLM loss',
+    'Pretrain with masked language modelling. With no options: a tiny Avey-B on the built-in corpus, about a minute on a laptop CPU, with a falling held-out MLM loss',
   options: {
     ...MODEL_OPTIONS,
     corpus: {
