@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import {
-  wasmBinaryF32, wasmKernelsAvailable, wasmSumRowsF32, wasmUnaryF32, wasmUnavailableReason, type WasmBinaryOp,
+  wasmBinaryF32, wasmGeluWithGradF32, wasmKernelsAvailable, wasmSumRowsF32, wasmUnaryF32, wasmUnavailableReason, type WasmBinaryOp,
 } from '../src/cpu/wasm/index.js';
 
 // Node 20 always has SIMD128; under CI=true a missing one fails the tests instead of skipping them.
@@ -116,6 +116,33 @@ test('erf: ≤ 2.5e-7 absolute error; gelu and sigmoid follow from it and exp', 
   wasmUnaryF32('gelu', sp, so, sp.length);
   assert.ok(Number.isNaN(so[0]));
   assert.deepEqual([...so.slice(3)], [0, 10, -0]);
+});
+
+test('gelu with grad: y = x·Φ(x), d = Φ(x) + x·φ(x) against float64 (grid across chunks, offsets, random)', { skip }, () => {
+  const ref = (x: number): [number, number] => {
+    const cdf = 0.5 * (1 + erfRef(x / Math.SQRT2));
+    return [x * cdf, cdf + (x * Math.exp(-0.5 * x * x)) / Math.sqrt(2 * Math.PI)];
+  };
+  const n = CHUNK_PLUS, off = 3;
+  const xs = Float32Array.from({ length: n + off }, (_, i) => -7 + (14 * (i - off)) / (n - 1));
+  const y = new Float32Array(n + 2), d = new Float32Array(n + 1);
+  wasmGeluWithGradF32(xs, y, d, n, off, 2, 1);
+  for (let i = 0; i < n; i++) {
+    const x = xs[off + i];
+    const [ry, rd] = ref(x);
+    assert.ok(Math.abs(y[2 + i] - ry) <= 1e-6 * Math.max(1, Math.abs(x)), `gelu(${x}) = ${y[2 + i]}, want ${ry}`);
+    assert.ok(Math.abs(d[1 + i] - rd) <= 1e-6, `gelu'(${x}) = ${d[1 + i]}, want ${rd}`);
+  }
+  // the forward output equals the unary gelu kernel's bit for bit
+  const g = new Float32Array(n);
+  wasmUnaryF32('gelu', xs, g, n, off);
+  assert.deepEqual(y.subarray(2), g);
+  fc.assert(fc.property(f32(-10, 10), (x) => {
+    const o = new Float32Array(1), od = new Float32Array(1);
+    wasmGeluWithGradF32(new Float32Array([x]), o, od, 1);
+    const [ry, rd] = ref(x);
+    assert.ok(Math.abs(o[0] - ry) <= 1e-6 * Math.max(1, Math.abs(x)) && Math.abs(od[0] - rd) <= 1e-6, `x = ${x}: ${o[0]}, ${od[0]}`);
+  }), { numRuns: 1000 });
 });
 
 test('sum over the last axis matches a float64 sum (odd widths, long rows, offsets)', { skip }, () => {

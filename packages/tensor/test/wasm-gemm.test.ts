@@ -5,7 +5,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import {
-  getWasmGemmBlocking, installWasmKernels, setWasmGemmBlocking, wasmKernelsAvailable, wasmSgemm, wasmUnavailableReason,
+  getWasmGemmBlocking, installWasmKernels, setWasmGemmBlocking, setWasmGemmThreads, wasmGemmThreads, wasmKernelsAvailable, wasmSgemm,
+  wasmUnavailableReason,
 } from '../src/cpu/wasm/index.js';
 import { getSgemmImpl, setSgemmImpl, sgemm } from '../src/cpu/sgemm.js';
 
@@ -161,4 +162,33 @@ test('setWasmGemmBlocking rejects blocks that break the register tile', { skip }
   assert.throws(() => setWasmGemmBlocking({ kc: 0 }), /bad wasm blocking/);
   assert.throws(() => setWasmGemmBlocking({ small: -1 }), /bad wasm blocking/);
   setWasmGemmBlocking(null);
+});
+
+test('wasm sgemm: 1 and 2 threads give bitwise identical results (tiles sum K blocks in the same order)', { skip }, () => {
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 1, max: 300 }), fc.integer({ min: 1, max: 700 }), fc.integer({ min: 1, max: 600 }),
+      fc.boolean(), fc.boolean(), fc.integer({ min: 0, max: 1000 }),
+      (M, N, K, transA, transB, seed) => {
+        const c = makeCase(M, N, K, transA, transB, 0, 3, 1, 2, 5, seed);
+        const run = (threads: number): Float32Array => {
+          setWasmGemmThreads(threads);
+          const out = new Float32Array(c.cOff + M * N + 3).fill(7);
+          wasmSgemm(M, N, K, c.a, c.aOff, c.lda, c.transA, c.b, c.bOff, c.ldb, c.transB, out, c.cOff);
+          return out;
+        };
+        try {
+          const one = run(1), two = run(2);
+          assert.deepEqual(two, one);
+          check(c); // and against the float64 loop
+        } finally {
+          setWasmGemmThreads(null);
+        }
+      },
+    ),
+    { numRuns: 25 },
+  );
+  setWasmGemmThreads(2);
+  assert.equal(wasmGemmThreads(), 2, 'node:worker_threads and shared wasm memory are available on Node 20');
+  setWasmGemmThreads(null);
 });

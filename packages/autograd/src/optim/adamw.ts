@@ -74,7 +74,11 @@ export class AdamW extends Optimizer<AdamWHyper> {
       V[i] = v;
       P[i] = pi - (m / (Math.sqrt(v) / c2 + h.eps)) * stepSize;
     }
-    const make = (d: Floats) => T.tensor(d, { dtype, shape, backend: 'cpu' });
+    // P, M, V are fresh host copies owned here: the CPU backend wraps them without another copy
+    const cpu = p.value.storage.backend;
+    const make = (d: Floats): Tensor => (cpu instanceof T.CpuBackend
+      ? T.Tensor.fromBuffer(cpu, cpu.adopt(dtype, d), shape)
+      : T.tensor(d, { dtype, shape, backend: 'cpu' }));
     this.setState(st, 'expAvg', make(M));
     this.setState(st, 'expAvgSq', make(V));
     this.setParam(p, make(P));

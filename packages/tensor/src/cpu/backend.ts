@@ -13,12 +13,20 @@ import { dgemm } from './dgemm.js';
 import { binaryExpr, reduceSpec, unaryExpr } from './exprs.js';
 import { gatherInto, scatterAddInto, topkInto } from './index-ops.js';
 import { sgemm } from './sgemm.js';
-import { installWasmKernels } from './wasm/index.js';
+import { installWasmKernels, wasmBinaryF32, wasmKernelsAvailable, wasmUnaryF32, type WasmBinaryOp, type WasmUnaryOp } from './wasm/index.js';
 
 // float32 GEMM: the WebAssembly SIMD kernels (docs/cpu-kernels.md) whenever the engine has SIMD128,
 // else the blocked plain-JS loop. AVEY_CPU_GEMM=js keeps the JS loop (to compare, or to debug).
 const gemmEnv = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.AVEY_CPU_GEMM;
 if (gemmEnv !== 'js') installWasmKernels();
+
+// float32 elementwise maps over at least this many contiguous elements run on the wasm SIMD kernels
+// (below it the call and copies cost more than they save; see docs/cpu-kernels.md). add/sub/mul/div
+// give the same bits as the JS loops (IEEE float32 ops); exp/erf/gelu/sigmoid are within a few ulp.
+const WASM_MIN_ELEMENTS = 1024;
+const wasmElementwise = gemmEnv !== 'js' && wasmKernelsAvailable();
+const WASM_BINARY = new Set<string>(['add', 'sub', 'mul', 'div']);
+const WASM_UNARY = new Set<string>(['exp', 'erf', 'gelu', 'sigmoid']);
 
 function dataOf(buf: BackendBuffer, op: string): TypedArray {
   if (!(buf instanceof CpuBuffer)) throw new BackendError(op, `buffer of backend '${buf.backend}' passed to cpu`);
@@ -33,19 +41,62 @@ function blasLayout(rows: number, cols: number, sr: number, sc: number): { trans
   return null;
 }
 
+/** Arrays of at least this many elements are recycled through the pool (smaller ones are cheap). */
+const POOL_MIN_ELEMENTS = 4096;
+/** Most bytes the pool keeps for reuse (freed arrays beyond it are left to the GC). */
+const POOL_MAX_BYTES = 768 * 1024 * 1024;
+
 export class CpuBackend implements Backend {
   readonly name: string = 'cpu';
   readonly syncRead: boolean = true;
   private bytes = 0;
+  // Freed typed arrays by (dtype, length), for reuse: a training step frees and re-allocates the
+  // same shapes every step, and a fresh large typed array costs page faults + zeroing (and GC).
+  private pool = new Map<string, TypedArray[]>();
+  private pooledBytes = 0;
 
   supportsDType(_dtype: DType): boolean {
     return true;
   }
 
   // ---- memory -------------------------------------------------------------------------------
-  private alloc(dtype: DType, size: number): CpuBuffer {
+  /** A new buffer of `size` elements. Its contents are unspecified (a recycled array) unless
+   *  `zero`: every caller overwrites all of it. */
+  private alloc(dtype: DType, size: number, zero = false): CpuBuffer {
     this.bytes += size * bytesPerElement(dtype);
-    return new CpuBuffer(this.name, dtype, allocArray(dtype, size));
+    return new CpuBuffer(this.name, dtype, this.takeArray(dtype, size, zero));
+  }
+
+  /** A typed array of `size` elements for a CPU kernel's output, recycled from freed buffers when
+   *  one of the same dtype and length is pooled. Contents are unspecified unless `zero` (then all 0);
+   *  the caller must write every element it does not zero. Hand it back with `adopt`. */
+  takeArray(dtype: DType, size: number, zero = false): TypedArray {
+    if (size >= POOL_MIN_ELEMENTS) {
+      const list = this.pool.get(`${dtype}:${size}`);
+      const a = list?.pop();
+      if (a !== undefined) {
+        this.pooledBytes -= a.byteLength;
+        if (zero) a.fill(0);
+        return a;
+      }
+    }
+    return allocArray(dtype, size);
+  }
+
+  private recycle(dtype: DType, a: TypedArray): void {
+    if (a.length < POOL_MIN_ELEMENTS || a.byteOffset !== 0 || a.byteLength !== a.buffer.byteLength) return;
+    if (this.pooledBytes + a.byteLength > POOL_MAX_BYTES) return;
+    const key = `${dtype}:${a.length}`;
+    const list = this.pool.get(key);
+    if (list) list.push(a);
+    else this.pool.set(key, [a]);
+    this.pooledBytes += a.byteLength;
+  }
+
+  /** Drops every pooled array (memory goes back to the GC). */
+  trimPool(): void {
+    this.pool.clear();
+    this.pooledBytes = 0;
   }
   /** Wraps an array the caller gives up (no copy). */
   adopt<D extends DType>(dtype: D, data: ArrayFor<D>): BackendBuffer {
@@ -58,7 +109,7 @@ export class CpuBackend implements Backend {
     return b;
   }
   fill(dtype: DType, size: number, value: number): BackendBuffer {
-    const b = this.alloc(dtype, size);
+    const b = this.alloc(dtype, size, value === 0);
     if (value !== 0) b.data.fill(dtype === 'bool' ? (value !== 0 ? 1 : 0) : value);
     return b;
   }
@@ -67,7 +118,7 @@ export class CpuBackend implements Backend {
   }
   readSync(ref: StridedRef): TypedArray {
     const { dtype } = ref.buffer;
-    const out = allocArray(dtype, sizeOf(ref.view.shape));
+    const out = this.takeArray(dtype, sizeOf(ref.view.shape)); // every element is copied into it
     this.copyInto(out, 0, contiguousStrides(ref.view.shape), ref, 'read');
     return out;
   }
@@ -75,7 +126,9 @@ export class CpuBackend implements Backend {
     if (!(buffer instanceof CpuBuffer) || buffer.freed) return;
     buffer.freed = true;
     this.bytes -= buffer.size * bytesPerElement(buffer.dtype);
+    const old = buffer.data;
     buffer.data = allocArray(buffer.dtype, 0);
+    this.recycle(buffer.dtype, old);
   }
   bytesInUse(): number {
     return this.bytes;
@@ -99,6 +152,11 @@ export class CpuBackend implements Backend {
     const out = this.alloc(outDType, sizeOf(shape));
     const inD = x.buffer.dtype;
     const c = collapseDims(shape, [contiguousStrides(shape), x.view.strides]);
+    if (wasmElementwise && inD === 'float32' && outDType === 'float32' && c.shape.length === 1 && c.strides[1][0] === 1
+      && out.size >= WASM_MIN_ELEMENTS && WASM_UNARY.has(op)) {
+      wasmUnaryF32(op as WasmUnaryOp, dataOf(x.buffer, op) as Float32Array, out.data as Float32Array, out.size, x.view.offset, 0);
+      return out;
+    }
     const k = elementwiseKernel(`u:${op}:${inD}>${outDType}`, 1, unaryExpr(op, inD, outDType));
     k(c.shape, out.data, 0, c.strides[0], dataOf(x.buffer, op), x.view.offset, c.strides[1]);
     return out;
@@ -108,6 +166,12 @@ export class CpuBackend implements Backend {
     const out = this.alloc(outDType, sizeOf(shape));
     const da = a.buffer.dtype, db = b.buffer.dtype;
     const c = collapseDims(shape, [contiguousStrides(shape), a.view.strides, b.view.strides]);
+    if (wasmElementwise && da === 'float32' && db === 'float32' && outDType === 'float32' && c.shape.length === 1
+      && c.strides[1][0] === 1 && c.strides[2][0] === 1 && out.size >= WASM_MIN_ELEMENTS && WASM_BINARY.has(op)) {
+      wasmBinaryF32(op as WasmBinaryOp, dataOf(a.buffer, op) as Float32Array, dataOf(b.buffer, op) as Float32Array,
+        out.data as Float32Array, out.size, a.view.offset, b.view.offset, 0);
+      return out;
+    }
     const k = elementwiseKernel(`b:${op}:${da},${db}>${outDType}`, 2, binaryExpr(op, da));
     k(c.shape, out.data, 0, c.strides[0],
       dataOf(a.buffer, op), a.view.offset, c.strides[1],

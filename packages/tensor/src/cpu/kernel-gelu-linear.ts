@@ -1,13 +1,16 @@
 // GELU gradient kernels and the biased linear map (float, CPU).
 // Each returns null where it does not apply (the caller falls back to the composition).
 
-import { allocArray } from '../dtype.js';
 import { matmul } from '../ops/linalg.js';
 import { contiguous, transpose } from '../ops/views.js';
 import { Tensor } from '../tensor.js';
 import { CpuBackend } from './backend.js';
 import { erf32, erf64, exp32 } from './math.js';
 import type { Floats } from './kernel-norms.js';
+import { wasmGeluWithGradF32, wasmKernelsAvailable } from './wasm/index.js';
+
+/** float32 GELU maps of at least this many elements run on the wasm SIMD kernel. */
+const WASM_MIN = 1024;
 
 // exact GELU derivative: dx = g·(Φ(x) + x·φ(x)),  Φ(x) = ½(1 + erf(x/√2)),  φ(x) = e^{−x²/2}/√(2π)
 const INV_SQRT_2PI = 0.3989422804014327;
@@ -20,7 +23,7 @@ export function geluGradCpu(x: Tensor, g: Tensor): Tensor | null {
   try {
     const X = backend.dataOf(xc.storage.buffer) as Floats, G = backend.dataOf(gc.storage.buffer) as Floats;
     const xo = xc.offset, go = gc.offset, n = x.size;
-    const out = allocArray(x.dtype, n) as Floats;
+    const out = backend.takeArray(x.dtype, n) as Floats;
     if (x.dtype === 'float32') {
       for (let i = 0; i < n; i++) {
         const v = X[xo + i];
@@ -46,8 +49,12 @@ export function geluWithGradCpu(x: Tensor): { y: Tensor; dydx: Tensor } | null {
   const xc = x.isContiguous() ? x : contiguous(x);
   try {
     const X = backend.dataOf(xc.storage.buffer) as Floats, xo = xc.offset, n = x.size;
-    const y = allocArray(x.dtype, n) as Floats, d = allocArray(x.dtype, n) as Floats;
+    const y = backend.takeArray(x.dtype, n) as Floats, d = backend.takeArray(x.dtype, n) as Floats;
     const f32 = x.dtype === 'float32';
+    if (f32 && n >= WASM_MIN && wasmKernelsAvailable()) {
+      wasmGeluWithGradF32(X as Float32Array, y as Float32Array, d as Float32Array, n, xo);
+      return { y: Tensor.fromBuffer(backend, backend.adopt('float32', y as Float32Array), x.shape), dydx: Tensor.fromBuffer(backend, backend.adopt('float32', d as Float32Array), x.shape) };
+    }
     for (let i = 0; i < n; i++) {
       const v = X[xo + i];
       const cdf = 0.5 + 0.5 * (f32 ? erf32(v * Math.SQRT1_2) : erf64(v * Math.SQRT1_2));

@@ -7,6 +7,7 @@ import { Tensor } from '../tensor.js';
 import { CpuBackend } from './backend.js';
 import { exp32 } from './math.js';
 import type { Floats } from './kernel-norms.js';
+import { wasmKernelsAvailable, wasmUnaryF32 } from './wasm/index.js';
 import { logSumExpRow } from './kernel-rows.js';
 
 /** CPU arrays of contiguous float z (N, C) and int32 y (N), or null when the fast path does not apply. */
@@ -29,8 +30,23 @@ export function softmaxCrossEntropyCpu(z: Tensor, y: Tensor, ignore: number, kee
   const { backend, zc, yc, Z, Y, N, C } = o;
   try {
     const per = allocArray(z.dtype, N) as Floats, lse = allocArray(z.dtype, N) as Floats;
-    const P = keepProbs ? (allocArray(z.dtype, N * C) as Floats) : null;
+    const P = keepProbs ? (backend.takeArray(z.dtype, N * C) as Floats) : null;
     const f32 = z.dtype === 'float32';
+    if (P && f32 && wasmKernelsAvailable()) {
+      for (let n = 0; n < N; n++) {
+        const label = Y[yc.offset + n];
+        const safe = label !== ignore ? label : 0;
+        if (safe < 0 || safe >= C) return null; // the composed path raises the index error
+      }
+      softmaxRowsWasm(Z as Float32Array, zc.offset, P as Float32Array, N, C, lse);
+      for (let n = 0; n < N; n++) {
+        const label = Y[yc.offset + n];
+        const valid = label !== ignore;
+        per[n] = (lse[n] - Z[zc.offset + n * C + (valid ? label : 0)]) * (valid ? 1 : 0);
+      }
+      const wrap = (a: Floats, shape: number[]) => Tensor.fromBuffer(backend, backend.adopt(z.dtype, a), shape);
+      return { per: wrap(per, [N]), lse: wrap(lse, [N]), probs: wrap(P, [N, C]) };
+    }
     for (let n = 0; n < N; n++) {
       const s = zc.offset + n * C, label = Y[yc.offset + n];
       const valid = label !== ignore;
@@ -68,6 +84,39 @@ export function softmaxCrossEntropyCpu(z: Tensor, y: Tensor, ignore: number, kee
   }
 }
 
+/** Row softmax of float32 Z (N, C) from zOff into P, and lse_n = log Σ_j exp z_nj, with the
+ *  exponentials on the wasm SIMD kernel: for blocks of rows that fit L2, P = z − max (JS), P = exp(P)
+ *  (wasm, in place), then per row sum (float64), lse = max + log(sum), P /= sum. A row whose max is
+ *  NaN or ±∞ gets lse = max and P = exp(z − lse), as the scalar path. */
+function softmaxRowsWasm(Z: Float32Array, zOff: number, P: Float32Array, N: number, C: number, lse: Floats): void {
+  const R = Math.max(1, Math.floor(65536 / C)); // rows per block: 256 KiB of P
+  const maxes = new Float64Array(R);
+  for (let n0 = 0; n0 < N; n0 += R) {
+    const n1 = Math.min(N, n0 + R);
+    for (let n = n0; n < n1; n++) {
+      const s = zOff + n * C, d = n * C;
+      let m = -Infinity;
+      for (let j = 0; j < C; j++) if (Z[s + j] > m || Z[s + j] !== Z[s + j]) m = Z[s + j];
+      maxes[n - n0] = m;
+      for (let j = 0; j < C; j++) P[d + j] = Z[s + j] - m;
+    }
+    wasmUnaryF32('exp', P, P, (n1 - n0) * C, n0 * C, n0 * C);
+    for (let n = n0; n < n1; n++) {
+      const s = zOff + n * C, d = n * C, m = maxes[n - n0];
+      if (m !== m || m === Infinity || m === -Infinity) {
+        lse[n] = m;
+        for (let j = 0; j < C; j++) P[d + j] = Math.exp(Z[s + j] - m);
+        continue;
+      }
+      let sum = 0;
+      for (let j = 0; j < C; j++) sum += P[d + j];
+      lse[n] = m + Math.log(sum);
+      const inv = 1 / sum;
+      for (let j = 0; j < C; j++) P[d + j] *= inv;
+    }
+  }
+}
+
 // dz_nj = w_n·p_nj − w_n·[j = ỹ_n], p = probs or exp(z − lse)   (one pass)
 export function softmaxCrossEntropyGradCpu(z: Tensor, lse: Tensor, y: Tensor, w: Tensor, ignore: number, probs: Tensor | null): Tensor | null {
   const o = ceOperands(z, y);
@@ -80,7 +129,7 @@ export function softmaxCrossEntropyGradCpu(z: Tensor, lse: Tensor, y: Tensor, w:
     if (pc && (pc.dtype !== z.dtype || pc.size !== N * C || pc.storage.backend !== backend)) return null;
     const L = backend.dataOf(lc.storage.buffer) as Floats, W = backend.dataOf(wc.storage.buffer) as Floats;
     const P = pc ? (backend.dataOf(pc.storage.buffer) as Floats) : null, po = pc ? pc.offset : 0;
-    const out = allocArray(z.dtype, N * C) as Floats;
+    const out = backend.takeArray(z.dtype, N * C) as Floats;
     const f32 = z.dtype === 'float32';
     for (let n = 0; n < N; n++) {
       const s = zc.offset + n * C, d = n * C, label = Y[yc.offset + n];

@@ -60,6 +60,21 @@ export function wasmUnaryF32(op: WasmUnaryOp, x: Float32Array, out: Float32Array
   }
 }
 
+/** y[yOff + i] = gelu(x[xOff + i]) = x·Φ(x) and d[dOff + i] = gelu'(x) = Φ(x) + x·φ(x) for i < n
+ *  (Φ: the standard normal CDF via the kernels' erf, φ its density). */
+export function wasmGeluWithGradF32(x: Float32Array, y: Float32Array, d: Float32Array, n: number, xOff = 0, yOff = 0, dOff = 0): void {
+  const rt = runtimeFor('gelu');
+  rt.ensure(O + 4 * CHUNK, 'gelu');
+  const f32 = rt.f32;
+  for (let i = 0; i < n; i += CHUNK) {
+    const m = Math.min(CHUNK, n - i);
+    f32.set(x.subarray(xOff + i, xOff + i + m), X >> 2);
+    rt.k.gelu_with_grad_f32(X, Y, O, m);
+    y.set(f32.subarray(Y >> 2, (Y >> 2) + m), yOff + i);
+    d.set(f32.subarray(O >> 2, (O >> 2) + m), dOff + i);
+  }
+}
+
 /** x: [outer, inner] contiguous from xOff → out[outOff + o] = Σ_i x[o, i] (float64 sums, rounded once). */
 export function wasmSumRowsF32(x: Float32Array, out: Float32Array, outer: number, inner: number, xOff = 0, outOff = 0): void {
   if (outer === 0) return;

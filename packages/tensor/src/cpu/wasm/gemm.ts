@@ -3,16 +3,22 @@
 // Goto/BLIS blocking. Inside wasm memory:
 //   Araw, Braw  the stored A and B copied in as they are (one memcpy when the rows are dense)
 //   C           [Mp, ldc] with Mp = ⌈M/MR⌉·MR, ldc = ⌈N/NR⌉·NR, so every register tile is whole
-//   PA          one packed A block  [mc ≤ MC, kc ≤ KC] in MR-row slivers   (lives in L2)
-//   PB          one packed B panel  [kc ≤ KC, nc ≤ NC] in NR-column slivers (L3; one sliver in L1)
-// for jc over N by NC:  for pc over K by KC:  pack B panel;  for ic over M by MC:  pack A block;
+//   PA_t        per thread: one packed A block  [mc ≤ MC, kc ≤ KC] in MR-row slivers   (lives in L2)
+//   PB_t        per thread: one packed B panel  [kc ≤ KC, nb ≤ NC] in NR-column slivers (L2)
+// C is cut into tiles (mb rows × nb columns, threads.ts) that threads take from a shared counter;
+// per tile:  for pc over K by KC:  pack B panel;  for ic over the tile's rows by MC:  pack A block;
 //   macro-kernel (jr over NR slivers, ir over MR slivers, MR×NR micro-kernel over kc),
-//   overwriting C on the first K block and accumulating on the others.
+//   overwriting C on the first K block and accumulating on the others. Every C element sums its K
+//   blocks in the same order whatever the tiling, so the thread count never changes the result.
 // Packing zero-pads partial slivers; C's padding rows/columns are computed and never copied out.
 
 import { BackendError } from '../../errors.js';
 import { HEAP_BASE, MR, NR } from './kernels.gen.js';
 import { wasmRuntime } from './runtime.js';
+import { maxTileThreads, runTileJob } from './threads.js';
+
+/** Multiply-adds from which a GEMM is split among threads (below, waking a worker costs more). */
+const PARALLEL_MIN = 1 << 20;
 
 export interface GemmBlocking {
   /** rows of the packed A block (multiple of MR) */
@@ -25,7 +31,7 @@ export interface GemmBlocking {
   small: number;
 }
 
-const DEFAULT_BLOCKING: GemmBlocking = { mc: 128, kc: 256, nc: 4096, small: 1024 };
+const DEFAULT_BLOCKING: GemmBlocking = { mc: 128, kc: 256, nc: 512, small: 1024 };
 let blocking: GemmBlocking = { ...DEFAULT_BLOCKING };
 
 /** Tuning / test hook: changes the cache blocking (`null` restores the default). */
@@ -110,15 +116,26 @@ export function wasmSgemm(
   const Mp = roundUp(M, MR);
   const ldc = roundUp(N, NR);
   const kcMax = Math.min(KC, K);
-  const mcMax = Math.min(MC, Mp);
-  const ncMax = Math.min(NC, ldc);
+  // tiles of C: mb × nb (see threads.ts); big problems are split among the GEMM threads
+  const parallel = M * N * K >= PARALLEL_MIN;
+  const threads = parallel ? maxTileThreads(rt) : 1;
+  // tiles: all rows × nc columns; while there are fewer than 4 per thread, halve the columns (down
+  // to 8·NR), then the rows (down to 8·MR)
+  let mb = Mp, nb = Math.min(NC, ldc);
+  if (threads > 1) {
+    const tiles = (): number => Math.ceil(M / mb) * Math.ceil(N / nb);
+    while (tiles() < 4 * threads && nb > 8 * NR) nb = roundUp(nb >> 1, NR);
+    while (tiles() < 4 * threads && mb > 8 * MR) mb = roundUp(mb >> 1, MR);
+  }
+  const mcMax = Math.min(MC, mb);
+  const paBytes = align(4 * mcMax * kcMax), pbBytes = align(4 * kcMax * nb);
 
   const pA = HEAP_BASE;
   const pB = pA + align(4 * sa.floats);
   const pC = pB + align(4 * sb.floats);
   const pPA = pC + align(4 * Mp * ldc);
-  const pPB = pPA + align(4 * mcMax * kcMax);
-  rt.ensure(pPB + 4 * kcMax * ncMax, 'sgemm');
+  const pPB = pPA + threads * paBytes;
+  rt.ensure(pPB + threads * pbBytes, 'sgemm');
 
   const f32 = rt.f32;
   const lda2 = copyIn(f32, a, aOff, aRows, aCols, lda, sa.dense, pA);
@@ -127,22 +144,10 @@ export function wasmSgemm(
   const aRs = transA ? 4 : 4 * lda2, aCs = transA ? 4 * lda2 : 4;
   const bRs = transB ? 4 * ldb2 : 4, bCs = transB ? 4 : 4 * ldb2;
 
-  const k = rt.k;
-  for (let jc = 0; jc < N; jc += NC) {
-    const nc = Math.min(NC, N - jc);
-    const ncp = roundUp(nc, NR);
-    for (let pc = 0; pc < K; pc += KC) {
-      const kc = Math.min(KC, K - pc);
-      k.pack_b(pB + jc * bRs + pc * bCs, bRs, bCs, nc, kc, pPB);
-      for (let ic = 0; ic < M; ic += MC) {
-        const mcr = Math.min(MC, M - ic);
-        k.pack_a(pA + ic * aRs + pc * aCs, aRs, aCs, mcr, kc, pPA);
-        k.macro(pPA, pPB, pC + 4 * (ic * ldc + jc), roundUp(mcr, MR), ncp, kc, 4 * ldc, pc > 0 ? 1 : 0);
-      }
-    }
-  }
+  runTileJob(rt, { pA, aRs, aCs, pB, bRs, bCs, pC, ldc, M, N, K, KC, mb, nb, pPA, paBytes, pPB, pbBytes, MC }, threads > 1);
 
   const c0 = pC >> 2;
-  if (ldc === N) c.set(f32.subarray(c0, c0 + M * N), cOff);
-  else for (let i = 0; i < M; i++) c.set(f32.subarray(c0 + i * ldc, c0 + i * ldc + N), cOff + i * N);
+  const out = rt.f32; // the job does not grow memory, but re-read the view anyway
+  if (ldc === N) c.set(out.subarray(c0, c0 + M * N), cOff);
+  else for (let i = 0; i < M; i++) c.set(out.subarray(c0 + i * ldc, c0 + i * ldc + N), cOff + i * N);
 }

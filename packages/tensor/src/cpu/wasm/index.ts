@@ -10,7 +10,8 @@ import { wasmRuntime, wasmUnavailableReason } from './runtime.js';
 import { wasmSgemm } from './gemm.js';
 
 export { wasmSgemm, setWasmGemmBlocking, getWasmGemmBlocking, type GemmBlocking } from './gemm.js';
-export { wasmBinaryF32, wasmUnaryF32, wasmSumRowsF32, type WasmBinaryOp, type WasmUnaryOp } from './elementwise.js';
+export { wasmBinaryF32, wasmUnaryF32, wasmSumRowsF32, wasmGeluWithGradF32, type WasmBinaryOp, type WasmUnaryOp } from './elementwise.js';
+export { setWasmGemmThreads, wasmGemmThreads } from './threads.js';
 export { MR as WASM_GEMM_MR, NR as WASM_GEMM_NR } from './kernels.gen.js';
 
 /** Whether the wasm SIMD kernels can run here. */

@@ -6,7 +6,7 @@
 // allocate; `f32` is refreshed after every grow because growing detaches the old ArrayBuffer.
 
 import { BackendError } from '../../errors.js';
-import { KERNELS_WASM_BASE64 } from './kernels.gen.js';
+import { KERNELS_SHARED_WASM_BASE64, KERNELS_WASM_BASE64 } from './kernels.gen.js';
 
 /** The exported functions of kernels.wat (all pointers are byte offsets into `memory`). */
 export interface KernelExports {
@@ -22,19 +22,29 @@ export interface KernelExports {
   erf_f32(x: number, out: number, n: number): void;
   gelu_f32(x: number, out: number, n: number): void;
   sigmoid_f32(x: number, out: number, n: number): void;
+  gelu_with_grad_f32(x: number, y: number, d: number, n: number): void;
   sum_rows(x: number, out: number, outer: number, inner: number): void;
 }
 
 const PAGE = 65536;
 const MAX_BYTES = 4 * 1024 * 1024 * 1024 - PAGE; // wasm32 limit (65536 pages), minus a page of slack
 
+/** The compiled shared-memory module and its memory, which a worker instantiates again (threads.ts). */
+export interface SharedKernels {
+  module: WebAssembly.Module;
+  memory: WebAssembly.Memory;
+}
+
 export class WasmRuntime {
   readonly k: KernelExports;
+  /** Set when the memory is a shared one (SharedArrayBuffer): worker threads can run kernels on it. */
+  readonly shared: SharedKernels | null;
   /** Float32 view of the whole memory; re-created after each grow. */
   f32: Float32Array;
 
-  constructor(k: KernelExports) {
+  constructor(k: KernelExports, shared: SharedKernels | null = null) {
     this.k = k;
+    this.shared = shared;
     this.f32 = new Float32Array(k.memory.buffer);
   }
 
@@ -52,6 +62,20 @@ export class WasmRuntime {
       this.k.memory.grow(Math.ceil((bytes - have) / PAGE)); // doubling failed: grow to just enough
     }
     this.f32 = new Float32Array(this.k.memory.buffer);
+  }
+}
+
+/** The kernels over a shared memory (1 page, growable to the wasm32 limit), or null where the
+ *  engine has no shared WebAssembly memory (e.g. a browser page that is not cross-origin isolated). */
+function sharedRuntime(): WasmRuntime | null {
+  if (typeof SharedArrayBuffer === 'undefined') return null;
+  try {
+    const memory = new WebAssembly.Memory({ initial: 1, maximum: 65536, shared: true });
+    const module = new WebAssembly.Module(decodeBase64(KERNELS_SHARED_WASM_BASE64));
+    const inst = new WebAssembly.Instance(module, { env: { memory } });
+    return new WasmRuntime(inst.exports as unknown as KernelExports, { module, memory });
+  } catch {
+    return null;
   }
 }
 
@@ -76,6 +100,11 @@ export function wasmRuntime(): WasmRuntime | null {
   if (runtime !== undefined) return runtime;
   try {
     if (typeof WebAssembly === 'undefined') throw new Error('no WebAssembly in this engine');
+    const viaShared = sharedRuntime();
+    if (viaShared !== null) {
+      runtime = viaShared;
+      return runtime;
+    }
     const mod = new WebAssembly.Module(decodeBase64(KERNELS_WASM_BASE64));
     const inst = new WebAssembly.Instance(mod, {});
     runtime = new WasmRuntime(inst.exports as unknown as KernelExports);

@@ -1,0 +1,219 @@
+// Multi-threaded tile driver of the wasm sgemm (gemm.ts).
+//
+// The GEMM's C = op(A)·op(B) is cut into tiles of C, (mb rows) × (nb columns), mb a multiple of MR
+// and nb of NR. A tile is computed independently of every other one (thread t's buffers PA_t, PB_t):
+//   for pc over K by KC:  pack_b(op(B)[pc:pc+kc, j0:j0+nb]) → PB_t
+//     for ic over the tile's rows by MC:  pack_a(op(A)[ic:ic+MC, pc:pc+kc]) → PA_t
+//       macro(PA_t, PB_t, C[ic:, j0:], first K block stores, later ones add)
+// so each C element sums its K blocks in the same order, with the same micro-kernel, whatever the
+// number of threads: results are bitwise identical to the single-threaded run.
+//
+// Threads take tiles from a shared counter (Atomics.add), so a thread that is descheduled (the
+// machine is shared) simply takes fewer tiles. On Node, one worker (by default cores − 1, at most
+// AVEY_CPU_THREADS − 1) instantiates the shared-memory kernels module over the same
+// WebAssembly.Memory (runtime.ts). Protocol on the control words (Int32Array over a SharedArrayBuffer):
+//   main:   write params; TILE = 0; STATE = open(seq); SEQ = seq; notify(SEQ)
+//           run tiles;  CAS(STATE, open(seq) → closed(seq)):  succeeded → the worker never joined, done;
+//           failed → the worker joined: wait until DONE = seq
+//   worker: wait(SEQ ≠ seen);  CAS(STATE, open(seq) → joined(seq)):  succeeded → run tiles; DONE = seq; notify
+// A worker that wakes late finds the job closed and goes back to sleep: the main thread never waits
+// for a worker that has not started, only for one that is in the middle of its last tile.
+
+import { MR, NR } from './kernels.gen.js';
+import { wasmRuntime, type KernelExports, type WasmRuntime } from './runtime.js';
+
+// control words (Int32Array indices)
+const SEQ = 0, STATE = 1, DONE = 2, TILE = 3;
+const CTL_INTS = 8;
+// parameter words (Uint32Array indices, after the control words)
+const NPARAM = 20;
+const MAX_THREADS = 16;
+
+/** One tile job: byte offsets into wasm memory and sizes. A, B as stored (see gemm.ts), C [·, ldc]. */
+export interface TileJob {
+  pA: number; aRs: number; aCs: number;
+  pB: number; bRs: number; bCs: number;
+  pC: number; ldc: number;
+  M: number; N: number; K: number; KC: number;
+  /** tile rows (multiple of MR) and columns (multiple of NR); MC: rows of one packed A block */
+  mb: number; nb: number; MC: number;
+  /** per-thread packed-A and packed-B buffers: thread t uses pPA + t·paBytes, pPB + t·pbBytes */
+  pPA: number; paBytes: number; pPB: number; pbBytes: number;
+}
+
+/** The tile loop, as source so that the worker (eval'd code, no module imports) runs the same code.
+ *  runTiles(k, ctl, P, t): thread t takes tiles from ctl[TILE] until none are left. */
+const RUN_TILES_SRC = `return function runTiles(k, ctl, P, t) {
+  const pA = P[0], aRs = P[1], aCs = P[2], pB = P[3], bRs = P[4], bCs = P[5], pC = P[6], ldc = P[7];
+  const M = P[8], N = P[9], K = P[10], KC = P[11], mb = P[12], nb = P[13], MC = P[18];
+  const pPA = P[14] + t * P[15], pPB = P[16] + t * P[17];
+  const tn = Math.ceil(N / nb), nt = Math.ceil(M / mb) * tn;
+  for (;;) {
+    const q = Atomics.add(ctl, ${TILE}, 1);
+    if (q >= nt) return;
+    const ti = Math.floor(q / tn), tj = q - ti * tn;
+    const i0 = ti * mb, j0 = tj * nb;
+    const i1 = Math.min(i0 + mb, M), nr = Math.min(nb, N - j0);
+    const nrp = Math.ceil(nr / ${NR}) * ${NR};
+    for (let pc = 0; pc < K; pc += KC) {
+      const kc = Math.min(KC, K - pc);
+      k.pack_b(pB + j0 * bRs + pc * bCs, bRs, bCs, nr, kc, pPB);
+      for (let ic = i0; ic < i1; ic += MC) {
+        const mr = Math.min(MC, i1 - ic);
+        k.pack_a(pA + ic * aRs + pc * aCs, aRs, aCs, mr, kc, pPA);
+        k.macro(pPA, pPB, pC + 4 * (ic * ldc + j0), Math.ceil(mr / ${MR}) * ${MR}, nrp, kc, 4 * ldc, pc > 0 ? 1 : 0);
+      }
+    }
+  }
+};`;
+
+type RunTiles = (k: KernelExports, ctl: Int32Array, P: Uint32Array, t: number) => void;
+const runTiles = new Function(RUN_TILES_SRC)() as RunTiles;
+
+const WORKER_SRC = `
+const { workerData } = require('node:worker_threads');
+const { module, memory, ctlBuf, t } = workerData;
+const k = new WebAssembly.Instance(module, { env: { memory } }).exports;
+const ctl = new Int32Array(ctlBuf, 0, ${CTL_INTS});
+const P = new Uint32Array(ctlBuf, ${CTL_INTS * 4}, ${NPARAM});
+const runTiles = new Function(workerData.src)();
+let seen = 0;
+for (;;) {
+  Atomics.wait(ctl, ${SEQ}, seen);
+  const seq = Atomics.load(ctl, ${SEQ});
+  if (seq === seen) continue;
+  if (seq < 0) break;
+  seen = seq;
+  if (Atomics.compareExchange(ctl, ${STATE}, seq * 4, seq * 4 + 1) !== seq * 4) continue;
+  try { runTiles(k, ctl, P, t); } finally { Atomics.store(ctl, ${DONE}, seq); Atomics.notify(ctl, ${DONE}); }
+}
+`;
+
+interface WorkerLike {
+  unref(): void;
+  on(ev: 'error' | 'exit', f: (e: unknown) => void): unknown;
+}
+type WorkerCtor = new (src: string, opts: { eval: true; workerData: unknown }) => WorkerLike;
+
+/** A pool of one worker (the GEMMs of this library use at most two threads: the main one + 1). */
+class GemmPool {
+  readonly ctl: Int32Array;
+  readonly P: Uint32Array;
+  readonly threads: number;
+  private seq = 0;
+  private alive = true;
+
+  constructor(rt: WasmRuntime, Worker: WorkerCtor, workers: number) {
+    const sab = new SharedArrayBuffer(4 * (CTL_INTS + NPARAM));
+    this.ctl = new Int32Array(sab, 0, CTL_INTS);
+    this.P = new Uint32Array(sab, 4 * CTL_INTS, NPARAM);
+    const shared = rt.shared;
+    if (shared === null) throw new Error('no shared memory');
+    for (let t = 1; t <= workers; t++) {
+      const w = new Worker(WORKER_SRC, { eval: true, workerData: { module: shared.module, memory: shared.memory, ctlBuf: sab, t, src: RUN_TILES_SRC } });
+      w.on('error', () => { this.alive = false; });
+      w.on('exit', () => { this.alive = false; });
+      w.unref();
+    }
+    this.threads = workers + 1;
+  }
+
+  get usable(): boolean {
+    return this.alive;
+  }
+
+  /** Runs every tile of `job` on this thread and whichever workers join in time. */
+  run(k: KernelExports, job: TileJob): void {
+    const { P, ctl } = this;
+    writeParams(P, job);
+    this.seq = this.seq >= 0x1fffffff ? 1 : this.seq + 1;
+    const seq = this.seq;
+    Atomics.store(ctl, TILE, 0);
+    Atomics.store(ctl, STATE, seq * 4);
+    Atomics.store(ctl, SEQ, seq);
+    Atomics.notify(ctl, SEQ);
+    runTiles(k, ctl, P, 0);
+    if (Atomics.compareExchange(ctl, STATE, seq * 4, seq * 4 + 2) === seq * 4) return; // nobody joined
+    for (;;) {
+      const d = Atomics.load(ctl, DONE);
+      if (d === seq) return;
+      Atomics.wait(ctl, DONE, d, 1000);
+    }
+  }
+}
+
+function writeParams(P: Uint32Array, job: TileJob): void {
+  P[0] = job.pA; P[1] = job.aRs; P[2] = job.aCs; P[3] = job.pB; P[4] = job.bRs; P[5] = job.bCs;
+  P[6] = job.pC; P[7] = job.ldc; P[8] = job.M; P[9] = job.N; P[10] = job.K; P[11] = job.KC;
+  P[12] = job.mb; P[13] = job.nb; P[14] = job.pPA; P[15] = job.paBytes; P[16] = job.pPB; P[17] = job.pbBytes; P[18] = job.MC;
+}
+
+let pool: GemmPool | null | undefined;
+let wanted = -1; // threads requested with setWasmGemmThreads (−1: default)
+const localCtl = new Int32Array(CTL_INTS);
+const localP = new Uint32Array(NPARAM);
+
+function envThreads(): number {
+  const proc = (globalThis as { process?: { env?: Record<string, string | undefined>; getBuiltinModule?: (id: string) => unknown } }).process;
+  const env = proc?.env?.AVEY_CPU_THREADS;
+  if (env !== undefined && env !== '') {
+    const n = Number(env);
+    if (Number.isInteger(n) && n >= 1) return Math.min(n, MAX_THREADS);
+  }
+  const os = proc?.getBuiltinModule?.('node:os') as { availableParallelism?: () => number; cpus?: () => unknown[] } | undefined;
+  const cores = os?.availableParallelism?.() ?? os?.cpus?.().length ?? 1;
+  return Math.max(1, Math.min(cores, 2)); // the wasm GEMM stops scaling usefully here; keep the rest free
+}
+
+/** The worker pool for `rt`, created on first use; null when single-threaded (1 thread wanted, no
+ *  shared memory, or no node:worker_threads). */
+function poolFor(rt: WasmRuntime): GemmPool | null {
+  if (pool !== undefined) return pool !== null && pool.usable ? pool : null;
+  pool = null;
+  const threads = wanted > 0 ? wanted : envThreads();
+  if (threads <= 1 || rt.shared === null) return null;
+  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  const wt = proc?.getBuiltinModule?.('node:worker_threads') as { Worker?: WorkerCtor } | undefined;
+  if (!wt?.Worker) return null;
+  try {
+    pool = new GemmPool(rt, wt.Worker, threads - 1);
+  } catch {
+    pool = null;
+  }
+  return pool;
+}
+
+let single = false;
+
+/** Threads the wasm sgemm uses for large problems (1 = only the calling thread). Starts the worker
+ *  pool if it is not running yet. */
+export function wasmGemmThreads(): number {
+  const rt = wasmRuntime();
+  if (rt === null || single) return 1;
+  return poolFor(rt)?.threads ?? 1;
+}
+
+/** Sets the number of wasm sgemm threads: n ≥ 1, or null for the default (AVEY_CPU_THREADS, else
+ *  min(cores, 2)). A pool that already runs keeps its workers; n = 1 stops using them. */
+export function setWasmGemmThreads(n: number | null): void {
+  wanted = n === null ? -1 : Math.max(1, Math.min(MAX_THREADS, Math.floor(n)));
+  single = wanted === 1;
+  if (pool === null) pool = undefined; // no pool yet: decide again with the new count
+}
+
+/** Runs every tile of `job`: on the pool when `parallel` and a pool is usable, else on this thread. */
+export function runTileJob(rt: WasmRuntime, job: TileJob, parallel: boolean): void {
+  const p = parallel && !single ? poolFor(rt) : null;
+  if (p !== null) {
+    p.run(rt.k, job);
+    return;
+  }
+  writeParams(localP, job);
+  localCtl[TILE] = 0;
+  runTiles(rt.k, localCtl, localP, 0);
+}
+
+/** Threads a tile job of `rt` may use (sizes the per-thread pack buffers). */
+export function maxTileThreads(rt: WasmRuntime): number {
+  return single ? 1 : poolFor(rt)?.threads ?? 1;
+}
