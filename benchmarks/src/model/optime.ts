@@ -1,5 +1,5 @@
 // Dev tool: times every CPU backend primitive (and sgemm) of a few Avey-B training steps by op and shape.
-//   node --import tsx benchmarks/src/model/optime.ts [--infer 8192]
+//   node --import tsx benchmarks/src/model/optime.ts [--infer 8192] [--cold]
 import * as T from '@avey/tensor';
 import { CpuBackend } from '../../../packages/tensor/src/cpu/backend.js';
 import { runInferBench } from './infer.js';
@@ -26,8 +26,17 @@ for (const m of ['unary', 'binary', 'where', 'cast', 'reduce', 'matmul', 'gather
   };
 }
 const inferT = process.argv.includes('--infer') ? Number(process.argv[process.argv.indexOf('--infer') + 1]) : 0;
-if (inferT) await runInferBench({ model: 'avey-b', preset: 'small', backend: 'cpu', batch: 1, seqLens: [inferT], repeats: 1, warmup: 0 });
-else await runTrainBench({ model: 'avey-b', preset: 'small', backend: 'cpu', batch: 4, seqLen: 512, steps: 1, warmup: 0 });
+const run = async (): Promise<void> => {
+  if (inferT) await runInferBench({ model: 'avey-b', preset: 'small', backend: 'cpu', batch: 1, seqLens: [inferT], repeats: 1, warmup: 0 });
+  else await runTrainBench({ model: 'avey-b', preset: 'small', backend: 'cpu', batch: 4, seqLen: 512, steps: 1, warmup: 0 });
+};
+// one untimed run first (--cold skips it): the CPU backend's buffer pool and V8's code are then warm,
+// as in every step after the first of a real run
+if (!process.argv.includes('--cold')) {
+  await run();
+  acc.clear();
+}
+await run();
 const rows = [...acc.entries()].sort((a, b) => b[1].ms - a[1].ms);
 const tot = rows.reduce((s, r) => s + r[1].ms, 0);
 console.log(`total primitive ms ${tot.toFixed(0)}`);

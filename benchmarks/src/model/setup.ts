@@ -5,6 +5,7 @@ import {
   aveyPreset, createAvey, createTransformer, parameterShapes, transformerConfig, TRANSFORMER_PRESETS,
   type AnyConfig, type AnyHeadModel,
 } from '@avey/avey-b';
+import { wasmGemmFma } from '../../../packages/tensor/src/cpu/wasm/index.js';
 import type { BenchEnv, GemmKernel, ModelBenchOptions } from './types.js';
 
 /** The preset's config; the Transformer's learned positions are sized to the longest input. */
@@ -51,5 +52,5 @@ export async function benchEnv(o: ModelBenchOptions): Promise<BenchEnv> {
   if (o.backend) await T.setBackend(o.backend);
   const gemm = await selectGemm(o.gemm, o.log);
   const c = cpus();
-  return { backend: T.getBackend().name, gemm, node: process.version, cpus: c.length, cpu_model: c[0]?.model ?? 'unknown', load_avg: Math.round(loadavg()[0] * 100) / 100 };
+  return { backend: T.getBackend().name, gemm, node: process.version, cpus: c.length, cpu_model: c[0]?.model ?? 'unknown', gemm_fma: gemm === 'wasm' && wasmGemmFma(), load_avg: Math.round(loadavg()[0] * 100) / 100 };
 }

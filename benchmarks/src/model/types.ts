@@ -40,6 +40,8 @@ export interface BenchEnv {
   node: string;
   cpus: number;
   cpu_model: string;
+  /** Whether the wasm GEMM runs its relaxed-SIMD FMA micro-kernel (see docs/cpu-kernels.md: AVEY_CPU_FMA=1 / Node ≥ 22 / the avey CLI). */
+  gemm_fma?: boolean;
   /** 1-minute load average when the run started (the machine may be shared). */
   load_avg: number;
 }

@@ -54,19 +54,25 @@ export class AveyLayer extends nn.Module {
     return this.rowNorm ? normalizeL1(sim) : sim;
   }
 
+  /** GELU(enricher(RMSNorm(x))) for token rows x: (R, d) → (R, m); the enricher's bias and the GELU
+   *  run in its GEMM's epilogue (nn.linearGelu = gelu(enricher.forward(·)), fused). */
+  private enrich2d(x: Variable): Variable {
+    return nn.linearGelu(this.norm.forward(x), this.enricher.weight, this.enricher.bias);
+  }
+
   /** The enricher's output halves for x: (M, C, d): v, gate (M, C, m/4), bypass (M, C, m/2). */
   enrich(x: Variable): { v: Variable; gate: Variable; bypass: Variable } {
     const [M, C, d] = x.shape;
     const m = this.enricher.weight.shape[0];
     // token-wise ops on (M·C, d): one large GEMM instead of M batched ones
-    const z = this.enricher.forward(this.norm.forward(x.reshape([M * C, d]))).gelu().reshape([M, C, m]);
+    const z = this.enrich2d(x.reshape([M * C, d])).reshape([M, C, m]);
     return { v: z.narrow(-1, 0, m / 4), gate: z.narrow(-1, m / 4, m / 4), bypass: z.narrow(-1, m / 2, m / 2) };
   }
 
   forward(x: Variable): Variable {
     const [M, C, d] = x.shape;
     const m = this.enricher.weight.shape[0];
-    const z = this.enricher.forward(this.norm.forward(x.reshape([M * C, d]))).gelu().reshape([M, C, m]);
+    const z = this.enrich2d(x.reshape([M * C, d])).reshape([M, C, m]);
     // [gate ⊙ (S v) ‖ bypass] in one op (see gated-mix.ts): (M, C, 3m/4)
     const fusedIn = gatedMix(z, this.mixing(z.narrow(-1, 0, m / 4))).reshape([M * C, (3 * m) / 4]);
     return this.fuser.forward(fusedIn).reshape([M, C, d]).add(this.alpha.mul(x));

@@ -62,9 +62,15 @@ const SIM_BLOCK_FLOATS = 1 << 24;
 function maxSimScores(xn: Variable, B: number, N: number, S: number): Variable {
   const Tp = N * S;
   const xnT = xn.transpose(1, 2); // (B, E, T')
-  const block = (i0: number, n: number): Variable =>
+  // without a tape, the backend's 'matmulGroupMax' kernel (CPU: the max over v in the GEMM's
+  // epilogue) gives the same (B, n·S, N) maxima without materialising the similarities
+  const fused = !(isGradEnabled() && xn.requiresGrad) ? T.getKernel('matmulGroupMax', xn.backend) : undefined;
+  const block = (i0: number, n: number): Variable => {
+    const q = xn.narrow(1, i0 * S, n * S);
     // (B, n·S, T') → max over v in split j: (B, n·S, N) → sum over u in split i: (B, n, N)
-    xn.narrow(1, i0 * S, n * S).matmul(xnT).reshape([B, n * S, N, S]).max(-1).reshape([B, n, S, N]).sum(2);
+    const maxes = fused ? new Variable(fused(q.value, xnT.value, S)) : q.matmul(xnT).reshape([B, n * S, N, S]).max(-1);
+    return maxes.reshape([B, n, S, N]).sum(2);
+  };
   const per = Math.max(1, Math.floor(SIM_BLOCK_FLOATS / (B * S * Tp)));
   if (per >= N) return block(0, N);
   const parts: Variable[] = [];

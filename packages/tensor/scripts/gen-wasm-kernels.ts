@@ -10,7 +10,8 @@
 // Both are committed; test/wasm-gen.test.ts regenerates them and fails if they differ, so the
 // runtime never needs wabt.
 //
-// Only SIMD128 (no relaxed-simd, no threads): that is what Node 20 runs without flags.
+// SIMD128 (what Node 20 runs without flags), plus a shared-memory variant (threads) and a variant of
+// that whose micro-kernel uses relaxed-SIMD FMA (runtime.ts switches relaxed SIMD on where it can).
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -40,6 +41,10 @@ let MR = DEFAULT_MR;
 let NR = DEFAULT_NR;
 let KU = DEFAULT_KU;
 let NV = NR / 4;
+/** Micro-kernel multiply-add: false = f32x4.mul + f32x4.add (SIMD128); true = f32x4.relaxed_madd
+ *  (relaxed SIMD: one fused multiply-add where the CPU has FMA, 52–53 vs 41–42 GFLOP/s single-thread
+ *  at 512³ on the 2-vCPU Xeon; 4×12, 8×8 and 4×16 tiles with FMA measured 30–35, so the tile stays 4×8). */
+let FMA = false;
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 const lines = (xs: string[]): string => xs.join('\n');
 
@@ -154,7 +159,9 @@ function macroFn(): string {
     ...range(NV).map((v) => `(local.set $b${v} (v128.load offset=${(u * NR + 4 * v) * 4} (local.get $pb)))`),
     ...range(MR).flatMap((r) => [
       `(local.set $a (v128.load32_splat offset=${(u * MR + r) * 4} (local.get $pa)))`,
-      ...range(NV).map((v) => `(local.set ${acc(r, v)} (f32x4.add (local.get ${acc(r, v)}) (f32x4.mul (local.get $a) (local.get $b${v}))))`),
+      ...range(NV).map((v) => (FMA
+        ? `(local.set ${acc(r, v)} (f32x4.relaxed_madd (local.get $a) (local.get $b${v}) (local.get ${acc(r, v)})))`
+        : `(local.set ${acc(r, v)} (f32x4.add (local.get ${acc(r, v)}) (f32x4.mul (local.get $a) (local.get $b${v}))))`)),
     ]),
   ]);
   const zero = range(MR).flatMap((r) => range(NV).map((v) => `(local.set ${acc(r, v)} (v128.const i32x4 0 0 0 0))`));
@@ -454,7 +461,126 @@ function sumRowsFn(): string {
   )`;
 }
 
-export interface GenOptions { mr?: number; nr?: number; ku?: number; eu?: number }
+/**
+ * bias_act(c, ldc, rows, cols, bias, mode, d): the GEMM epilogue, in place on a block of C while it is
+ * in cache. For r < rows, 4-float vectors i < cols (cols % 4 == 0; C's padding columns are computed
+ * too), z = C[r, i] (+ bias[i] when mode & 1), then
+ *   mode & 4:  C[r, i] = z·Φ(z), D[r, i] = Φ(z) + z·φ(z)   (D at d with the same ldc; as gelu_with_grad_f32)
+ *   mode & 2:  C[r, i] = z·Φ(z)                             (as gelu_f32)
+ *   else:      C[r, i] = z
+ * The math is emitted from the same generators as those kernels, so the bits are the same as a
+ * separate bias add (IEEE float32 add) followed by them. ldc is in bytes.
+ */
+function biasActFn(): string {
+  const b = new Body();
+  const [z, e, g, cdf, y] = [b.t('$az'), b.t('$ae'), b.t('$ag'), b.t('$acdf'), b.t('$ay')];
+  const grad = [
+    ...verf(b, `(f32x4.mul ${get(z)} ${b.k(Math.SQRT1_2)})`, e),
+    `(local.set ${cdf} (f32x4.mul ${b.k(0.5)} (f32x4.add ${b.k(1)} ${get(e)})))`,
+    ...vexp(b, `(f32x4.mul (f32x4.mul ${get(z)} ${get(z)}) ${b.k(-0.5)})`, g),
+    `(v128.store (i32.add (local.get $q) (local.get $i)) (f32x4.add ${get(cdf)} (f32x4.mul (f32x4.mul ${get(z)} ${b.k(0.3989422804014327)}) ${get(g)})))`,
+    `(local.set ${z} (f32x4.mul ${get(z)} ${get(cdf)}))`,
+  ];
+  const gelu = [...vgelu(b, get(z), y), `(local.set ${z} ${get(y)})`];
+  return `
+  (func $bias_act (export "bias_act") (param $c i32) (param $ldc i32) (param $rows i32) (param $cols i32) (param $bias i32) (param $mode i32) (param $d i32)
+    (local $r i32) (local $i i32) (local $p i32) (local $q i32) (local $end i32) ${b.decls()}
+    (local.set $end (i32.shl (local.get $cols) (i32.const 2)))
+    (block $r_done (loop $r_loop
+      (br_if $r_done (i32.ge_s (local.get $r) (local.get $rows)))
+      (local.set $p (i32.add (local.get $c) (i32.mul (local.get $r) (local.get $ldc))))
+      (local.set $q (i32.add (local.get $d) (i32.mul (local.get $r) (local.get $ldc))))
+      (local.set $i (i32.const 0))
+      (block $done (loop $next
+        (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
+        (local.set ${z} (v128.load (i32.add (local.get $p) (local.get $i))))
+        (if (i32.and (local.get $mode) (i32.const 1)) (then
+          (local.set ${z} (f32x4.add ${get(z)} (v128.load (i32.add (local.get $bias) (local.get $i)))))))
+        (if (i32.and (local.get $mode) (i32.const 4)) (then
+          ${grad.join('\n          ')}
+        ) (else (if (i32.and (local.get $mode) (i32.const 2)) (then
+          ${gelu.join('\n          ')}
+        ))))
+        (v128.store (i32.add (local.get $p) (local.get $i)) ${get(z)})
+        (local.set $i (i32.add (local.get $i) (i32.const 16)))
+        (br $next)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $r_loop)))
+  )`;
+}
+
+/**
+ * group_max(c, ldc, rows, cols, s, g, gld): the MaxSim epilogue of a GEMM block. For r < rows and
+ * groups q < cols/s (cols % s == 0): g[r·gld + q] = max_{j < s} C[r, q·s + j] with exactly the CPU
+ * backend's max-reduction rule (cpu/exprs.ts): acc = first; acc = v when v > acc or v is NaN — so
+ * the first of tied maxima (±0) and the last NaN win. Scalar (the rule is sequential). ldc, gld in bytes.
+ */
+function groupMaxFn(): string {
+  return `
+  (func $group_max (export "group_max") (param $c i32) (param $ldc i32) (param $rows i32) (param $cols i32) (param $s i32) (param $g i32) (param $gld i32)
+    (local $r i32) (local $p i32) (local $o i32) (local $rend i32) (local $gend i32) (local $acc f32) (local $v f32)
+    (block $r_done (loop $r_loop
+      (br_if $r_done (i32.ge_s (local.get $r) (local.get $rows)))
+      (local.set $p (i32.add (local.get $c) (i32.mul (local.get $r) (local.get $ldc))))
+      (local.set $o (i32.add (local.get $g) (i32.mul (local.get $r) (local.get $gld))))
+      (local.set $rend (i32.add (local.get $p) (i32.shl (local.get $cols) (i32.const 2))))
+      (block $q_done (loop $q_loop
+        (br_if $q_done (i32.ge_u (local.get $p) (local.get $rend)))
+        (local.set $gend (i32.add (local.get $p) (i32.shl (local.get $s) (i32.const 2))))
+        (local.set $acc (f32.load (local.get $p)))
+        (local.set $p (i32.add (local.get $p) (i32.const 4)))
+        (block $j_done (loop $j_loop
+          (br_if $j_done (i32.ge_u (local.get $p) (local.get $gend)))
+          (local.set $v (f32.load (local.get $p)))
+          (local.set $acc (select (local.get $v) (local.get $acc)
+            (i32.or (f32.gt (local.get $v) (local.get $acc)) (f32.ne (local.get $v) (local.get $v)))))
+          (local.set $p (i32.add (local.get $p) (i32.const 4)))
+          (br $j_loop)))
+        (f32.store (local.get $o) (local.get $acc))
+        (local.set $o (i32.add (local.get $o) (i32.const 4)))
+        (br $q_loop)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $r_loop)))
+  )`;
+}
+
+/**
+ * max_rows(x, out, outer, inner): out[o] = max_i x[o, i] for x [outer, inner] contiguous, inner ≥ 4;
+ * f32x4.max / f32.max (NaN-propagating, −0 < +0). The caller re-does rows whose result is NaN or ±0
+ * in JS, so its first-maximum / NaN-payload semantics hold exactly (every other maximum is one
+ * unique float value, whatever the order).
+ */
+function maxRowsFn(): string {
+  return `
+  (func $max_rows (export "max_rows") (param $x i32) (param $out i32) (param $outer i32) (param $inner i32)
+    (local $o i32) (local $p i32) (local $end i32) (local $end4 i32) (local $m v128) (local $s f32)
+    (block $o_done (loop $o_loop
+      (br_if $o_done (i32.ge_s (local.get $o) (local.get $outer)))
+      (local.set $end (i32.add (local.get $x) (i32.shl (local.get $inner) (i32.const 2))))
+      (local.set $end4 (i32.add (local.get $x) (i32.shl (i32.and (local.get $inner) (i32.const -4)) (i32.const 2))))
+      (local.set $m (v128.load (local.get $x)))
+      (local.set $p (i32.add (local.get $x) (i32.const 16)))
+      (block $v_done (loop $v_loop
+        (br_if $v_done (i32.ge_u (local.get $p) (local.get $end4)))
+        (local.set $m (f32x4.max (local.get $m) (v128.load (local.get $p))))
+        (local.set $p (i32.add (local.get $p) (i32.const 16)))
+        (br $v_loop)))
+      (local.set $s (f32.max (f32.max (f32x4.extract_lane 0 (local.get $m)) (f32x4.extract_lane 1 (local.get $m)))
+                             (f32.max (f32x4.extract_lane 2 (local.get $m)) (f32x4.extract_lane 3 (local.get $m)))))
+      (block $t_done (loop $t_loop
+        (br_if $t_done (i32.ge_u (local.get $p) (local.get $end)))
+        (local.set $s (f32.max (local.get $s) (f32.load (local.get $p))))
+        (local.set $p (i32.add (local.get $p) (i32.const 4)))
+        (br $t_loop)))
+      (f32.store (local.get $out) (local.get $s))
+      (local.set $x (local.get $end))
+      (local.set $out (i32.add (local.get $out) (i32.const 4)))
+      (local.set $o (i32.add (local.get $o) (i32.const 1)))
+      (br $o_loop)))
+  )`;
+}
+
+export interface GenOptions { mr?: number; nr?: number; ku?: number; eu?: number; fma?: boolean }
 
 /** The whole module's text. */
 export function buildWat(opts: GenOptions = {}): string {
@@ -463,10 +589,11 @@ export function buildWat(opts: GenOptions = {}): string {
   KU = opts.ku ?? DEFAULT_KU;
   EU = opts.eu ?? DEFAULT_EU;
   NV = NR / 4;
+  FMA = opts.fma ?? false;
   pool = new ConstPool();
   if (MR % 4 !== 0 || NR % 4 !== 0 || MR < 4 || NR < 4 || KU < 1) throw new Error(`gen-wasm-kernels: bad tile ${MR}x${NR} ku=${KU}`);
   return `;; GENERATED by packages/tensor/scripts/gen-wasm-kernels.ts — do not edit by hand.
-;; WebAssembly SIMD128 kernels of the CPU backend: GEMM (packing + ${MR}×${NR} micro-kernel) and
+;; WebAssembly SIMD128 kernels of the CPU backend: GEMM (packing + ${MR}×${NR} micro-kernel${FMA ? ', relaxed-SIMD FMA' : ''}) and
 ;; float32 elementwise maps / row sums. All pointers are byte offsets into the exported memory;
 ;; bytes [0, ${POOL_BYTES}) hold constants.
 (module
@@ -481,6 +608,9 @@ ${unaryKernel('gelu', vgelu)}
 ${unaryKernel('sigmoid', vsigmoid)}
 ${geluWithGradFn()}
 ${sumRowsFn()}
+${maxRowsFn()}
+${biasActFn()}
+${groupMaxFn()}
   ;; vector constants of the elementwise kernels (see ConstPool)
   ${pool.segment()}
 )
@@ -498,10 +628,11 @@ export function sharedVariant(wat: string): string {
   return wat.replace(PRIVATE_MEMORY, '(memory (export "memory") (import "env" "memory") 1 65536 shared)');
 }
 
-/** Compiles WAT to a wasm binary with wabt (SIMD128; threads only for the shared memory). */
+/** Compiles WAT to a wasm binary with wabt (SIMD128; threads only for the shared memory, relaxed
+ *  SIMD only for the FMA variant). */
 export async function compileWat(wat: string): Promise<Uint8Array> {
   const wabt = await wabtInit();
-  const features = { simd: true, threads: true };
+  const features = { simd: true, threads: true, relaxed_simd: true };
   const mod = wabt.parseWat('kernels.wat', wat, features);
   try {
     // the typings omit validate's features argument (the threads feature is needed for the shared memory)
@@ -517,6 +648,10 @@ export async function generate(opts: GenOptions = {}): Promise<{ wat: string; ts
   const wat = buildWat(opts);
   const bin = await compileWat(wat);
   const sharedBin = await compileWat(sharedVariant(wat));
+  // the FMA variant: the same module with f32x4.relaxed_madd in the micro-kernel, shared memory only
+  // (it is used where Node can switch relaxed SIMD on, which also has worker threads)
+  const fmaBin = await compileWat(sharedVariant(buildWat({ ...opts, fma: true })));
+  buildWat(opts); // restore the generator state of the main variant
   const b64chunks = (b: Uint8Array): string[] => Buffer.from(b).toString('base64').match(/.{1,100}/g) ?? [];
   const chunks = b64chunks(bin);
   const ts = `// GENERATED by packages/tensor/scripts/gen-wasm-kernels.ts from kernels.wat — do not edit by hand.
@@ -536,6 +671,11 @@ ${chunks.map((c) => `  '${c}'`).join(' +\n')};
  *  multi-threaded GEMM (threads.ts). */
 export const KERNELS_SHARED_WASM_BASE64 =
 ${b64chunks(sharedBin).map((c) => `  '${c}'`).join(' +\n')};
+
+/** The shared-memory kernels with a relaxed-SIMD FMA micro-kernel (\`f32x4.relaxed_madd\`; ${fmaBin.length}
+ *  bytes), base64: needs relaxed SIMD (Node 20: --experimental-wasm-relaxed-simd, see runtime.ts). */
+export const KERNELS_FMA_SHARED_WASM_BASE64 =
+${b64chunks(fmaBin).map((c) => `  '${c}'`).join(' +\n')};
 `;
   return { wat, ts };
 }

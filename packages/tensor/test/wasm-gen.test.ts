@@ -20,6 +20,6 @@ test('the generated module validates and exports every kernel the loader uses', 
   assert.ok(WebAssembly.validate(bytes));
   const names = WebAssembly.Module.exports(new WebAssembly.Module(bytes)).map((e) => e.name).sort();
   assert.deepEqual(names, [
-    'add_f32', 'div_f32', 'erf_f32', 'exp_f32', 'gelu_f32', 'gelu_with_grad_f32', 'macro', 'memory', 'mul_f32', 'pack_a', 'pack_b', 'sigmoid_f32', 'sub_f32', 'sum_rows',
+    'add_f32', 'bias_act', 'div_f32', 'erf_f32', 'exp_f32', 'gelu_f32', 'gelu_with_grad_f32', 'group_max', 'macro', 'max_rows', 'memory', 'mul_f32', 'pack_a', 'pack_b', 'sigmoid_f32', 'sub_f32', 'sum_rows',
   ]);
 });

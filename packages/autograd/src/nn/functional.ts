@@ -3,7 +3,7 @@
 import * as T from '@avey/tensor';
 import type { Rng, Tensor } from '@avey/tensor';
 import { Variable, record } from '../variable.js';
-import { add, mul, rsqrt, sub } from '../ops/elementwise.js';
+import { add, erf, exp, gelu, mul, rsqrt, square, sub } from '../ops/elementwise.js';
 import { mean, softmax, sum, variance } from '../ops/reduce.js';
 import { reshape, transpose, unsqueeze } from '../ops/shape.js';
 import { matmul } from '../ops/linalg.js';
@@ -48,14 +48,43 @@ export function linear(x: Variable, w: Variable, b: Variable | null): Variable {
   const value = k ? k(x.value, w.value, b ? b.value : null)
     : T.scope(() => (b ? T.add(T.matmul(x.value, T.transpose(w.value, 0, 1)), b.value) : T.matmul(x.value, T.transpose(w.value, 0, 1))));
   const inputs = b ? [x, w, b] : [x, w];
-  return record('linear', value, inputs, (g, needs) => {
-    const [outF, inF] = w.shape;
-    const g2 = reshape(g, [-1, outF]);                                            // (R, out)
-    const dx = needs[0] ? reshape(matmul(g2, w), x.shape) : null;                   // (R, in)
-    const dw = needs[1] ? matmul(transpose(g2, 0, 1), reshape(x, [-1, inF])) : null; // (out, in)
-    const db = b && needs[2] ? sum(g2, 0) : null;                                   // (out)
-    return b ? [dx, dw, db] : [dx, dw];
-  });
+  return record('linear', value, inputs, (g, needs) => linearVjp(x, w, b, g, needs));
+}
+
+/** The linear map's vector-Jacobian products for the output gradient g (…, out). */
+function linearVjp(x: Variable, w: Variable, b: Variable | null, g: Variable, needs: readonly boolean[]): (Variable | null)[] {
+  const [outF, inF] = w.shape;
+  const g2 = reshape(g, [-1, outF]);                                            // (R, out)
+  const dx = needs[0] ? reshape(matmul(g2, w), x.shape) : null;                   // (R, in)
+  const dw = needs[1] ? matmul(transpose(g2, 0, 1), reshape(x, [-1, inF])) : null; // (out, in)
+  const db = b && needs[2] ? sum(g2, 0) : null;                                   // (out)
+  return b ? [dx, dw, db] : [dx, dw];
+}
+
+// y = GELU(z), z = x @ Wᵀ + b (exact erf GELU) as one op: exactly gelu(linear(x, w, b)), on the
+// backend's fused 'linearGelu' kernel when it has one (CPU: bias and GELU in the GEMM epilogue,
+// dy/dz kept for the backward when recording). Backward: g_z = g·dy/dz (one multiply), then the
+// linear map's backward with g_z. A recorded (createGraph) backward recomputes z and uses the
+// composed, differentiable GELU derivative.
+export function linearGelu(x: Variable, w: Variable, b: Variable | null): Variable {
+  const k = T.getKernel('linearGelu', x.backend);
+  if (!k || x.dtype !== 'float32') return gelu(linear(x, w, b));
+  const inputs = b ? [x, w, b] : [x, w];
+  const recording = isGradEnabled() && inputs.some((v) => v.requiresGrad);
+  const { y, dydz } = k(x.value, w.value, b ? b.value : null, recording);
+  return record('linearGelu', y, inputs, (g, needs) => {
+    const gz = isGradEnabled() || g.dtype !== x.dtype || dydz === null
+      ? geluVjpComposed(linear(x, w, b), g)
+      : new Variable(T.mul(g.value, dydz));
+    return linearVjp(x, w, b, gz, needs);
+  }, dydz ? [dydz] : []);
+}
+
+/** g·(Φ(z) + z·φ(z)) in differentiable ops (as the gelu op's recorded backward). */
+function geluVjpComposed(z: Variable, g: Variable): Variable {
+  const cdf = mul(add(erf(mul(z, Math.SQRT1_2)), 1), 0.5);
+  const pdf = mul(exp(mul(square(z), -0.5)), 1 / Math.sqrt(2 * Math.PI));
+  return mul(g, add(cdf, mul(z, pdf)));
 }
 
 // RMSNorm over the last axis (Avey-B): y = x·r·w,  r = (mean(x²) + eps)^-½    x: (…, D), w: (D)

@@ -12,8 +12,8 @@ import { elementwiseKernel, reduceKernel } from './codegen.js';
 import { dgemm } from './dgemm.js';
 import { binaryExpr, reduceSpec, unaryExpr } from './exprs.js';
 import { gatherInto, scatterAddInto, topkInto } from './index-ops.js';
-import { sgemm } from './sgemm.js';
-import { installWasmKernels, wasmBinaryF32, wasmKernelsAvailable, wasmUnaryF32, type WasmBinaryOp, type WasmUnaryOp } from './wasm/index.js';
+import { sgemmBatched } from './sgemm.js';
+import { installWasmKernels, wasmBinaryF32, wasmBinaryRowsF32, wasmKernelsAvailable, wasmMaxRowsF32, wasmUnaryF32, type WasmBinaryOp, type WasmUnaryOp } from './wasm/index.js';
 
 // float32 GEMM: the WebAssembly SIMD kernels (docs/cpu-kernels.md) whenever the engine has SIMD128,
 // else the blocked plain-JS loop. AVEY_CPU_GEMM=js keeps the JS loop (to compare, or to debug).
@@ -24,6 +24,11 @@ if (gemmEnv !== 'js') installWasmKernels();
 // (below it the call and copies cost more than they save; see docs/cpu-kernels.md). add/sub/mul/div
 // give the same bits as the JS loops (IEEE float32 ops); exp/erf/gelu/sigmoid are within a few ulp.
 const WASM_MIN_ELEMENTS = 1024;
+/** Row-strided float32 maps (contiguous rows of at least this many elements) run on wasm too. */
+const WASM_MIN_ROW = 32;
+/** Copies whose rows (innermost runs) are contiguous on both sides and at least this long are done
+ *  with one `TypedArray.set` (memcpy) per row instead of an element loop. */
+const SET_MIN_ROW = 16;
 const wasmElementwise = gemmEnv !== 'js' && wasmKernelsAvailable();
 const WASM_BINARY = new Set<string>(['add', 'sub', 'mul', 'div']);
 const WASM_UNARY = new Set<string>(['exp', 'erf', 'gelu', 'sigmoid']);
@@ -39,6 +44,27 @@ function blasLayout(rows: number, cols: number, sr: number, sc: number): { trans
   if ((cols <= 1 || sc === 1) && sr >= 0) return { trans: false, ld: rows <= 1 ? 0 : sr };
   if ((rows <= 1 || sr === 1) && sc >= 0) return { trans: true, ld: cols <= 1 ? 0 : sc };
   return null;
+}
+
+/** out[outOff + view] = src[srcOff + view] over a collapsed n-d shape whose last axis has stride 1 on
+ *  both sides: one `set` per row. Returns false (nothing done) when that does not hold. */
+function copyRowsBySet(shape: readonly number[], out: TypedArray, outOff: number, os: readonly number[], src: TypedArray, srcOff: number, ss: readonly number[]): boolean {
+  const nd = shape.length;
+  if (nd === 0 || os[nd - 1] !== 1 || ss[nd - 1] !== 1 || shape[nd - 1] < SET_MIN_ROW || out.constructor !== src.constructor) return false;
+  const n = shape[nd - 1];
+  let outer = 1;
+  for (let d = 0; d < nd - 1; d++) outer *= shape[d];
+  const idx = new Array<number>(nd).fill(0);
+  let po = outOff, ps = srcOff;
+  for (let r = 0; r < outer; r++) {
+    out.set(src.subarray(ps, ps + n), po);
+    for (let d = nd - 2; d >= 0; d--) {
+      po += os[d]; ps += ss[d];
+      if (++idx[d] < shape[d]) break;
+      idx[d] = 0; po -= os[d] * shape[d]; ps -= ss[d] * shape[d];
+    }
+  }
+  return true;
 }
 
 /** Arrays of at least this many elements are recycled through the pool (smaller ones are cheap). */
@@ -143,6 +169,7 @@ export class CpuBackend implements Backend {
   private copyInto(out: TypedArray, outOff: number, outStrides: readonly number[], src: StridedRef, op: string): void {
     const { dtype } = src.buffer;
     const c = collapseDims(src.view.shape, [outStrides, src.view.strides]);
+    if (copyRowsBySet(c.shape, out, outOff, c.strides[0], dataOf(src.buffer, op), src.view.offset, c.strides[1])) return;
     const k = elementwiseKernel(`copy:${dtype}>${dtype}`, 1, 'a');
     k(c.shape, out, outOff, c.strides[0], dataOf(src.buffer, op), src.view.offset, c.strides[1]);
   }
@@ -157,6 +184,7 @@ export class CpuBackend implements Backend {
       wasmUnaryF32(op as WasmUnaryOp, dataOf(x.buffer, op) as Float32Array, out.data as Float32Array, out.size, x.view.offset, 0);
       return out;
     }
+    if (op === 'copy' && inD === outDType && copyRowsBySet(c.shape, out.data, 0, c.strides[0], dataOf(x.buffer, op), x.view.offset, c.strides[1])) return out;
     const k = elementwiseKernel(`u:${op}:${inD}>${outDType}`, 1, unaryExpr(op, inD, outDType));
     k(c.shape, out.data, 0, c.strides[0], dataOf(x.buffer, op), x.view.offset, c.strides[1]);
     return out;
@@ -170,6 +198,14 @@ export class CpuBackend implements Backend {
       && c.strides[1][0] === 1 && c.strides[2][0] === 1 && out.size >= WASM_MIN_ELEMENTS && WASM_BINARY.has(op)) {
       wasmBinaryF32(op as WasmBinaryOp, dataOf(a.buffer, op) as Float32Array, dataOf(b.buffer, op) as Float32Array,
         out.data as Float32Array, out.size, a.view.offset, b.view.offset, 0);
+      return out;
+    }
+    if (wasmElementwise && da === 'float32' && db === 'float32' && outDType === 'float32' && c.shape.length === 2
+      && c.strides[0][1] === 1 && c.strides[1][1] === 1 && c.strides[2][1] === 1 && c.shape[1] >= WASM_MIN_ROW
+      && out.size >= WASM_MIN_ELEMENTS && WASM_BINARY.has(op)) {
+      // rows contiguous in every operand (a narrow of the last axis, a repeated row): whole rows per chunk
+      wasmBinaryRowsF32(op as WasmBinaryOp, c.shape[0], c.shape[1], dataOf(a.buffer, op) as Float32Array, a.view.offset, c.strides[1][0],
+        dataOf(b.buffer, op) as Float32Array, b.view.offset, c.strides[2][0], out.data as Float32Array, 0, c.strides[0][0]);
       return out;
     }
     const k = elementwiseKernel(`b:${op}:${da},${db}>${outDType}`, 2, binaryExpr(op, da));
@@ -209,6 +245,12 @@ export class CpuBackend implements Backend {
     const inD = x.buffer.dtype;
     const outD: DType = op === 'argmax' || op === 'argmin' ? 'int32' : inD;
     const out = this.alloc(outD, outer);
+    if (wasmElementwise && op === 'max' && inD === 'float32' && si === 1 && (so === inner || outer === 1) && inner >= 4
+      && outer * inner >= WASM_MIN_ELEMENTS) {
+      // the row maxima on wasm SIMD (same results as the JS loop, see wasmMaxRowsF32)
+      wasmMaxRowsF32(dataOf(x.buffer, op) as Float32Array, out.data as Float32Array, outer, inner, x.view.offset, 0);
+      return out;
+    }
     const k = reduceKernel(`r:${op}:${inD}>${outD}`, reduceSpec(op));
     k(out.data, dataOf(x.buffer, op), x.view.offset, so, si, outer, inner);
     return out;
@@ -240,12 +282,14 @@ export class CpuBackend implements Backend {
       lb = { trans: false, ld: N };
     }
     const ad = dataOf(ar.buffer, 'matmul'), bd = dataOf(br.buffer, 'matmul');
-    for (let i = 0; i < B; i++) {
-      const aOff = ar.view.offset + i * ar.view.strides[0];
-      const bOff = br.view.offset + i * br.view.strides[0];
-      if (dtype === 'float32') {
-        sgemm(M, N, K, ad as Float32Array, aOff, la.ld, la.trans, bd as Float32Array, bOff, lb.ld, lb.trans, out.data as Float32Array, i * M * N);
-      } else {
+    if (dtype === 'float32') {
+      // all B problems in one call (one copy-in, one tile job; see cpu/wasm/gemm.ts)
+      sgemmBatched(B, M, N, K, ad as Float32Array, ar.view.offset, B > 1 ? ar.view.strides[0] : 0, la.ld, la.trans,
+        bd as Float32Array, br.view.offset, B > 1 ? br.view.strides[0] : 0, lb.ld, lb.trans, out.data as Float32Array, 0);
+    } else {
+      for (let i = 0; i < B; i++) {
+        const aOff = ar.view.offset + i * ar.view.strides[0];
+        const bOff = br.view.offset + i * br.view.strides[0];
         dgemm(M, N, K, ad as Float64Array, aOff, la.ld, la.trans, bd as Float64Array, bOff, lb.ld, lb.trans, out.data as Float64Array, i * M * N);
       }
     }
@@ -284,6 +328,7 @@ export class CpuBackend implements Backend {
   assign(dst: BackendBuffer, dstView: View, src: StridedRef): void {
     const c = collapseDims(dstView.shape, [dstView.strides, src.view.strides]);
     const d = src.buffer.dtype;
+    if (d === dst.dtype && copyRowsBySet(c.shape, dataOf(dst, 'assign'), dstView.offset, c.strides[0], dataOf(src.buffer, 'assign'), src.view.offset, c.strides[1])) return;
     const k = elementwiseKernel(`copy:${d}>${dst.dtype}`, 1, dst.dtype === 'bool' && d !== 'bool' ? '(a !== 0 ? 1 : 0)' : 'a');
     k(c.shape, dataOf(dst, 'assign'), dstView.offset, c.strides[0], dataOf(src.buffer, 'assign'), src.view.offset, c.strides[1]);
   }

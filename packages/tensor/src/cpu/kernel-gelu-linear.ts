@@ -7,7 +7,8 @@ import { Tensor } from '../tensor.js';
 import { CpuBackend } from './backend.js';
 import { erf32, erf64, exp32 } from './math.js';
 import type { Floats } from './kernel-norms.js';
-import { wasmGeluWithGradF32, wasmKernelsAvailable } from './wasm/index.js';
+import { getSgemmImpl } from './sgemm.js';
+import { getWasmGemmBlocking, wasmGeluWithGradF32, wasmKernelsAvailable, wasmSgemm, wasmSgemmBiasAct } from './wasm/index.js';
 
 /** float32 GELU maps of at least this many elements run on the wasm SIMD kernel. */
 const WASM_MIN = 1024;
@@ -91,4 +92,46 @@ export function linearCpu(x: Tensor, w: Tensor, b: Tensor | null): Tensor | null
     for (let j = 0; j < n; j++) Y[r + j] += B[bo + j * bs];
   }
   return y;
+}
+
+// y = GELU(x @ wᵀ + b) (and dy/dz) with the bias and GELU applied in the wasm GEMM's epilogue, on each
+// block of the output while it is in cache (cpu/wasm/gemm.ts `wasmSgemmBiasAct`): no separate bias
+// and GELU passes, no second copy of z. The same GEMM (M = rows of x, transB = w as (out, in)) and
+// the same float32 bias add and GELU code as 'linear' followed by 'gelu' / 'geluWithGrad' on the
+// wasm kernels. float32 only, with the wasm sgemm installed; else null (the composition runs).
+export function linearGeluCpu(x: Tensor, w: Tensor, b: Tensor | null, withGrad: boolean): { y: Tensor; dydz: Tensor | null } | null {
+  const backend = x.storage.backend;
+  if (!(backend instanceof CpuBackend) || x.dtype !== 'float32' || w.dtype !== 'float32' || w.rank !== 2 || x.rank < 1) return null;
+  if (w.storage.backend !== backend || (b && (b.dtype !== 'float32' || b.rank !== 1 || b.shape[0] !== w.shape[0] || b.storage.backend !== backend))) return null;
+  if (!wasmKernelsAvailable() || getSgemmImpl() !== wasmSgemm) return null;
+  const [outF, inF] = w.shape;
+  if (x.shape[x.rank - 1] !== inF) return null;
+  const R = inF === 0 ? 0 : x.size / inF;
+  if (R === 0 || outF === 0 || inF === 0) return null;
+  // below the small-GEMM / small-map thresholds the two-step path runs plain JS loops: keep it (and its bits)
+  if (R * outF * inF <= getWasmGemmBlocking().small || R * outF < WASM_MIN) return null;
+  const xc = x.isContiguous() ? x : contiguous(x);
+  // op(B) = wᵀ: w (out, in) read as B stored [N, K] (transB) or, for a transposed view, [K, N]
+  const [s0, s1] = w.strides;
+  const wc = s1 === 1 || s0 === 1 ? w : contiguous(w);
+  const bc = b === null || b.strides[0] === 1 ? b : contiguous(b);
+  try {
+    const transB = wc.strides[1] === 1;
+    const ldb = transB ? wc.strides[0] : wc.strides[1];
+    const X = backend.dataOf(xc.storage.buffer) as Float32Array, W = backend.dataOf(wc.storage.buffer) as Float32Array;
+    const y = backend.takeArray('float32', R * outF) as Float32Array;
+    const d = withGrad ? backend.takeArray('float32', R * outF) as Float32Array : null;
+    wasmSgemmBiasAct(R, outF, inF, X, xc.offset, inF, false, W, wc.offset, ldb, transB, y, 0,
+      bc === null ? null : backend.dataOf(bc.storage.buffer) as Float32Array, bc === null ? 0 : bc.offset,
+      withGrad ? 'geluGrad' : 'gelu', d, 0);
+    const shape = [...x.shape.slice(0, -1), outF];
+    return {
+      y: Tensor.fromBuffer(backend, backend.adopt('float32', y), shape),
+      dydz: d === null ? null : Tensor.fromBuffer(backend, backend.adopt('float32', d), shape),
+    };
+  } finally {
+    if (xc !== x) xc.dispose();
+    if (wc !== w) wc.dispose();
+    if (bc !== null && bc !== b) bc.dispose();
+  }
 }

@@ -3,18 +3,20 @@
 // and falls back to the reference composition (ops/nn.ts, ops/reduce.ts) otherwise; the op suite
 // and the autograd / Avey-B tests check both against the same references.
 //   kernel-rows.ts          softmax, logSoftmax, logsumexp, softmaxGrad
-//   kernel-gelu-linear.ts   geluGrad, geluWithGrad, linear (bias added in place)
+//   kernel-gelu-linear.ts   geluGrad, geluWithGrad, linear (bias added in place), linearGelu (GEMM epilogue)
 //   kernel-norms.ts         rmsNorm(Grad), layerNorm(Grad)
 //   kernel-loss.ts          softmaxCrossEntropy(Grad)
+//   kernel-matmul-max.ts    matmulGroupMax (MaxSim: grouped max in the GEMM epilogue)
 
 import {
-  geluGradComposed, geluWithGradComposed, layerNormComposed, layerNormGradComposed, linearComposed, logSoftmaxComposed,
+  geluGradComposed, geluWithGradComposed, layerNormComposed, layerNormGradComposed, linearComposed, linearGeluComposed, logSoftmaxComposed, matmulGroupMaxComposed,
   rmsNormComposed, rmsNormGradComposed, softmaxComposed, softmaxGradComposed, softmaxCrossEntropyComposed,
   softmaxCrossEntropyGradComposed,
 } from '../ops/nn.js';
 import { logsumexpComposed } from '../ops/reduce.js';
 import { registerKernel } from '../registry.js';
-import { geluGradCpu, geluWithGradCpu, linearCpu } from './kernel-gelu-linear.js';
+import { geluGradCpu, geluWithGradCpu, linearCpu, linearGeluCpu } from './kernel-gelu-linear.js';
+import { matmulGroupMaxCpu } from './kernel-matmul-max.js';
 import { softmaxCrossEntropyCpu, softmaxCrossEntropyGradCpu } from './kernel-loss.js';
 import { layerNormCpu, layerNormGradCpu, rmsNormCpu, rmsNormGradCpu } from './kernel-norms.js';
 import { logSoftmaxRow, logsumexpLast, mapRows, softmaxGradCpu, softmaxRow } from './kernel-rows.js';
@@ -23,6 +25,8 @@ registerKernel('softmax', 'cpu', (x, axis) => (axis === x.rank - 1 && mapRows(x,
 registerKernel('logSoftmax', 'cpu', (x, axis) => (axis === x.rank - 1 && mapRows(x, logSoftmaxRow)) || logSoftmaxComposed(x, axis));
 registerKernel('logsumexp', 'cpu', (x, axes, keepDim) => logsumexpLast(x, axes, keepDim) ?? logsumexpComposed(x, axes, keepDim));
 registerKernel('linear', 'cpu', (x, w, b) => linearCpu(x, w, b) ?? linearComposed(x, w, b));
+registerKernel('matmulGroupMax', 'cpu', (a, b, s) => matmulGroupMaxCpu(a, b, s) ?? matmulGroupMaxComposed(a, b, s));
+registerKernel('linearGelu', 'cpu', (x, w, b, g) => linearGeluCpu(x, w, b, g) ?? linearGeluComposed(x, w, b, g));
 registerKernel('softmaxCrossEntropy', 'cpu', (z, y, ig, keep) => softmaxCrossEntropyCpu(z, y, ig, keep ?? false) ?? softmaxCrossEntropyComposed(z, y, ig, keep ?? false));
 registerKernel('softmaxCrossEntropyGrad', 'cpu', (z, l, y, w, ig, p) => softmaxCrossEntropyGradCpu(z, l, y, w, ig, p ?? null) ?? softmaxCrossEntropyGradComposed(z, l, y, w, ig, p ?? null));
 registerKernel('rmsNorm', 'cpu', (x, w, eps) => rmsNormCpu(x, w, eps) ?? rmsNormComposed(x, w, eps));

@@ -14,7 +14,17 @@ export type SgemmFn = (
   c: Float32Array, cOff: number,
 ) => void;
 
+/** `batch` GEMMs: C_i = op(A_i)·op(B_i), A_i at a[aOff + i·aStride], B_i at b[bOff + i·bStride]
+ *  (stride 0: one shared operand), C_i at c[cOff + i·M·N]; per problem the `sgemm` contract. */
+export type SgemmBatchedFn = (
+  batch: number, M: number, N: number, K: number,
+  a: Float32Array, aOff: number, aStride: number, lda: number, transA: boolean,
+  b: Float32Array, bOff: number, bStride: number, ldb: number, transB: boolean,
+  c: Float32Array, cOff: number,
+) => void;
+
 let impl: SgemmFn | null = null;
+let batchedImpl: SgemmBatchedFn | null = null;
 
 export function sgemm(
   M: number, N: number, K: number,
@@ -25,9 +35,26 @@ export function sgemm(
   (impl ?? sgemmJs)(M, N, K, a, aOff, lda, transA, b, bOff, ldb, transB, c, cOff);
 }
 
-/** Installs a faster sgemm (same contract), or restores the plain-JS one with `null`. */
-export function setSgemmImpl(fn: typeof sgemm | null): void {
+/** Batched sgemm (see `SgemmBatchedFn`): the installed batched implementation if there is one,
+ *  else one `sgemm` call per problem. Either way each C_i equals `sgemm` on problem i. */
+export function sgemmBatched(
+  batch: number, M: number, N: number, K: number,
+  a: Float32Array, aOff: number, aStride: number, lda: number, transA: boolean,
+  b: Float32Array, bOff: number, bStride: number, ldb: number, transB: boolean,
+  c: Float32Array, cOff: number,
+): void {
+  if (batchedImpl !== null) {
+    batchedImpl(batch, M, N, K, a, aOff, aStride, lda, transA, b, bOff, bStride, ldb, transB, c, cOff);
+    return;
+  }
+  for (let i = 0; i < batch; i++) sgemm(M, N, K, a, aOff + i * aStride, lda, transA, b, bOff + i * bStride, ldb, transB, c, cOff + i * M * N);
+}
+
+/** Installs a faster sgemm (same contract), or restores the plain-JS one with `null`. `batched`, if
+ *  given, must compute exactly what `fn` computes per problem (default: a loop over `fn`). */
+export function setSgemmImpl(fn: typeof sgemm | null, batched: SgemmBatchedFn | null = null): void {
   impl = fn;
+  batchedImpl = fn === null ? null : batched;
 }
 
 /** The implementation `sgemm` currently dispatches to. */

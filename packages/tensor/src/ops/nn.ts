@@ -6,7 +6,7 @@ import { getKernel } from '../registry.js';
 import { scope } from '../scope.js';
 import { normalizeAxis } from '../shape.js';
 import type { Tensor } from '../tensor.js';
-import { add, div, erf, exp, maximum, mul, rsqrt, square, sub } from './elementwise.js';
+import { add, div, erf, exp, gelu, maximum, mul, rsqrt, square, sub } from './elementwise.js';
 import { logsumexp, max, mean, norm, sum } from './reduce.js';
 import { cast, ne, where } from './elementwise.js';
 import { gather, scatterAdd } from './indexing.js';
@@ -21,6 +21,13 @@ declare module '../registry.js' {
     geluGrad(x: Tensor, g: Tensor): Tensor;
     /** x @ wᵀ + b: x (…, in), w (out, in), b (out) or null → (…, out). */
     linear(x: Tensor, w: Tensor, b: Tensor | null): Tensor;
+    /** The exact GELU of a linear map, z = x @ wᵀ + b (shapes as `linear`): y = z·Φ(z), and with
+     *  `withGrad` also dydz = Φ(z) + z·φ(z) (for a backward that is one multiply); dydz null without. */
+    linearGelu(x: Tensor, w: Tensor, b: Tensor | null, withGrad: boolean): { y: Tensor; dydz: Tensor | null };
+    /** MaxSim's grouped max of a batched product: a (B, M, K), b (B, K, N), N % S == 0 →
+     *  (B, M, N/S) with [b, m, q] = max_{j < S} (a_b @ b_b)[m, qS + j] (= max(reshape(matmul(a, b),
+     *  [B, M, N/S, S]), −1)); the product itself need not be materialised. */
+    matmulGroupMax(a: Tensor, b: Tensor, groupSize: number): Tensor;
     /** Cross-entropy rows of logits z (N, C) and int32 labels y (N): per_n = (lse_n − z_n[ỹ_n])·v_n
      *  with v_n = [y_n ≠ ignore], ỹ_n = y_n or 0 when ignored; also lse_n = log Σ_j exp z_nj. */
     /** With keepProbs, also the softmax p_nj = exp(z_nj − lse_n) (so the gradient needs no exp). */
@@ -101,6 +108,28 @@ export function linearComposed(x: Tensor, w: Tensor, b: Tensor | null): Tensor {
   return scope(() => {
     const y = matmul(x, transpose(w, 0, 1));
     return b ? add(y, b) : y;
+  });
+}
+
+/** The reference composition of the 'linearGelu' kernel: the 'linear' kernel (or its composition),
+ *  then GELU ('geluWithGrad' when `withGrad`). */
+export function linearGeluComposed(x: Tensor, w: Tensor, b: Tensor | null, withGrad: boolean): { y: Tensor; dydz: Tensor | null } {
+  return scope(() => {
+    const lin = getKernel('linear', x.backend);
+    const z = lin ? lin(x, w, b) : linearComposed(x, w, b);
+    if (!withGrad) return { y: gelu(z), dydz: null };
+    const gg = getKernel('geluWithGrad', x.backend);
+    const r = gg ? gg(z) : geluWithGradComposed(z);
+    return { y: r.y, dydz: r.dydx };
+  });
+}
+
+/** The reference composition of the 'matmulGroupMax' kernel. */
+export function matmulGroupMaxComposed(a: Tensor, b: Tensor, groupSize: number): Tensor {
+  return scope(() => {
+    const p = matmul(a, b);
+    const [B, M, N] = p.shape;
+    return max(reshape(p, [B, M, N / groupSize, groupSize]), -1);
   });
 }
 

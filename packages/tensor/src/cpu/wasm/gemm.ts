@@ -19,6 +19,10 @@ import { maxTileThreads, runTileJob } from './threads.js';
 
 /** Multiply-adds from which a GEMM is split among threads (below, waking a worker costs more). */
 const PARALLEL_MIN = 1 << 20;
+/** Tiles per thread that a threaded GEMM is cut into at least (halving the tile columns, then rows),
+ *  so that a descheduled worker holds up the calling thread for one small tile at most (12 measured
+ *  the same as 4 on the shared 2-vCPU machine). */
+const TILES_PER_THREAD = 4;
 
 export interface GemmBlocking {
   /** rows of the packed A block (multiple of MR) */
@@ -95,13 +99,88 @@ export function wasmSgemm(
   b: Float32Array, bOff: number, ldb: number, transB: boolean,
   c: Float32Array, cOff: number,
 ): void {
-  if (M === 0 || N === 0) return;
+  wasmSgemmBatched(1, M, N, K, a, aOff, 0, lda, transA, b, bOff, 0, ldb, transB, c, cOff);
+}
+
+/** `batch` GEMMs in one call: C_i[M,N] = op(A_i)·op(B_i) for i < batch, with A_i at a[aOff + i·aStride],
+ *  B_i at b[bOff + i·bStride] (a stride of 0 shares one operand: it is copied in once) and C_i at
+ *  c[cOff + i·M·N]; per problem the `sgemm` contract (../sgemm.ts). Every operand is copied into wasm
+ *  memory once and the batch's tiles go to the GEMM threads together, so B small GEMMs cost one
+ *  call's overhead instead of B (the (M, C, C) @ (M, C, m/4) mixing products of Avey-B). Each C
+ *  element is computed exactly as by `wasmSgemm` on its own problem (same packing, same K order). */
+export function wasmSgemmBatched(
+  batch: number, M: number, N: number, K: number,
+  a: Float32Array, aOff: number, aStride: number, lda: number, transA: boolean,
+  b: Float32Array, bOff: number, bStride: number, ldb: number, transB: boolean,
+  c: Float32Array, cOff: number,
+): void {
+  gemm(batch, M, N, K, a, aOff, aStride, lda, transA, b, bOff, bStride, ldb, transB, c, cOff, null);
+}
+
+/** What the GEMM epilogue applies to C = op(A)·op(B) (see `wasmSgemmBiasAct`). */
+export type GemmActivation = 'none' | 'gelu' | 'geluGrad';
+
+/**
+ * C[M,N] = act(op(A)·op(B) + bias) in one pass: the bias row (N floats at bias[biasOff], or none)
+ * and the exact GELU are applied by the `bias_act` kernel to each block of C right after its last
+ * K block, while it is in cache, instead of in separate passes over C. 'geluGrad' also writes
+ * D[M,N] = Φ(z) + z·φ(z) (z = the pre-activation) to d[dOff…]. The bits are those of `wasmSgemm`
+ * followed by a float32 bias add and `wasmUnaryF32('gelu')` / `wasmGeluWithGradF32`. Needs
+ * M, N, K ≥ 1 (every size runs on wasm, whatever the small-problem threshold).
+ */
+export function wasmSgemmBiasAct(
+  M: number, N: number, K: number,
+  a: Float32Array, aOff: number, lda: number, transA: boolean,
+  b: Float32Array, bOff: number, ldb: number, transB: boolean,
+  c: Float32Array, cOff: number,
+  bias: Float32Array | null, biasOff: number, act: GemmActivation, d: Float32Array | null = null, dOff = 0,
+): void {
+  if (!(M >= 1 && N >= 1 && K >= 1)) throw new BackendError('sgemm', `wasmSgemmBiasAct needs M, N, K >= 1, got ${M}, ${N}, ${K}`);
+  if (act === 'geluGrad' && d === null) throw new BackendError('sgemm', "wasmSgemmBiasAct: 'geluGrad' needs the output d");
+  gemm(1, M, N, K, a, aOff, 0, lda, transA, b, bOff, 0, ldb, transB, c, cOff, { bias, biasOff, act, d, dOff });
+}
+
+/**
+ * MaxSim: G_i[m, q] = max_{j < S} C_i[m, q·S + j] for the batched C_i = op(A_i)·op(B_i) (arguments as
+ * `wasmSgemmBatched`), written to g[gOff + (i·M + m)·(N/S) + q]; C itself never leaves wasm memory.
+ * The max is the CPU backend's reduction rule (first of tied maxima, NaN wins), so G equals
+ * max(reshape(matmul, [.., N/S, S]), −1) bit for bit. N % S == 0.
+ */
+export function wasmSgemmGroupMax(
+  batch: number, M: number, N: number, K: number,
+  a: Float32Array, aOff: number, aStride: number, lda: number, transA: boolean,
+  b: Float32Array, bOff: number, bStride: number, ldb: number, transB: boolean,
+  S: number, g: Float32Array, gOff: number,
+): void {
+  if (!(S >= 1 && Number.isInteger(S) && N % S === 0)) throw new BackendError('sgemm', `wasmSgemmGroupMax: N = ${N} is not a multiple of S = ${S}`);
+  if (!(M >= 1 && N >= 1 && K >= 1)) throw new BackendError('sgemm', `wasmSgemmGroupMax needs M, N, K >= 1, got ${M}, ${N}, ${K}`);
+  gemm(batch, M, N, K, a, aOff, aStride, lda, transA, b, bOff, bStride, ldb, transB, g, gOff,
+    { bias: null, biasOff: 0, act: 'none', d: null, dOff: 0, groupS: S });
+}
+
+interface Epilogue {
+  bias: Float32Array | null; biasOff: number; act: GemmActivation; d: Float32Array | null; dOff: number;
+  /** > 0: the MaxSim epilogue instead of writing C (the `c` argument receives G) */
+  groupS?: number;
+}
+
+const gcd = (x: number, y: number): number => (y === 0 ? x : gcd(y, x % y));
+
+function gemm(
+  batch: number, M: number, N: number, K: number,
+  a: Float32Array, aOff: number, aStride: number, lda: number, transA: boolean,
+  b: Float32Array, bOff: number, bStride: number, ldb: number, transB: boolean,
+  c: Float32Array, cOff: number, epi: Epilogue | null,
+): void {
+  if (M === 0 || N === 0 || batch === 0) return;
   if (K === 0) {
-    c.fill(0, cOff, cOff + M * N);
+    c.fill(0, cOff, cOff + batch * M * N);
     return;
   }
-  if (M * N * K <= blocking.small) {
-    smallSgemm(M, N, K, a, aOff, lda, transA, b, bOff, ldb, transB, c, cOff);
+  if (epi === null && M * N * K <= blocking.small) {
+    for (let i = 0; i < batch; i++) {
+      smallSgemm(M, N, K, a, aOff + i * aStride, lda, transA, b, bOff + i * bStride, ldb, transB, c, cOff + i * M * N);
+    }
     return;
   }
   const rt = wasmRuntime();
@@ -113,41 +192,75 @@ export function wasmSgemm(
   const bRows = transB ? N : K, bCols = transB ? K : N;
   const sa = spanOf(aRows, aCols, lda);
   const sb = spanOf(bRows, bCols, ldb);
+  const nA = aStride === 0 ? 1 : batch, nB = bStride === 0 ? 1 : batch; // distinct operands to copy in
   const Mp = roundUp(M, MR);
   const ldc = roundUp(N, NR);
   const kcMax = Math.min(KC, K);
   // tiles of C: mb × nb (see threads.ts); big problems are split among the GEMM threads
-  const parallel = M * N * K >= PARALLEL_MIN;
+  const parallel = batch * M * N * K >= PARALLEL_MIN;
   const threads = parallel ? maxTileThreads(rt) : 1;
   // tiles: all rows × nc columns; while there are fewer than 4 per thread, halve the columns (down
   // to 8·NR), then the rows (down to 8·MR)
   let mb = Mp, nb = Math.min(NC, ldc);
   if (threads > 1) {
-    const tiles = (): number => Math.ceil(M / mb) * Math.ceil(N / nb);
-    while (tiles() < 4 * threads && nb > 8 * NR) nb = roundUp(nb >> 1, NR);
-    while (tiles() < 4 * threads && mb > 8 * MR) mb = roundUp(mb >> 1, MR);
+    const tiles = (): number => batch * Math.ceil(M / mb) * Math.ceil(N / nb);
+    while (tiles() < TILES_PER_THREAD * threads && nb > 8 * NR) nb = roundUp(nb >> 1, NR);
+    while (tiles() < TILES_PER_THREAD * threads && mb > 8 * MR) mb = roundUp(mb >> 1, MR);
+  }
+  const groupS = epi?.groupS ?? 0;
+  if (groupS > 0) {
+    // every tile must hold whole groups: nb a multiple of lcm(S, NR)
+    const L = (groupS / gcd(groupS, NR)) * NR;
+    nb = Math.max(L, Math.floor(nb / L) * L);
   }
   const mcMax = Math.min(MC, mb);
   const paBytes = align(4 * mcMax * kcMax), pbBytes = align(4 * kcMax * nb);
+  const aBytes = align(4 * sa.floats), bBytes = align(4 * sb.floats), cBytes = align(4 * Mp * ldc);
+
+  const epiMode = epi === null ? 0 : (epi.bias !== null ? 1 : 0) | (epi.act === 'gelu' ? 2 : epi.act === 'geluGrad' ? 4 : 0);
+  const dBytes = epi !== null && epi.act === 'geluGrad' ? batch * cBytes : 0;
 
   const pA = HEAP_BASE;
-  const pB = pA + align(4 * sa.floats);
-  const pC = pB + align(4 * sb.floats);
-  const pPA = pC + align(4 * Mp * ldc);
+  const pB = pA + nA * aBytes;
+  const pC = pB + nB * bBytes;
+  const pD = pC + batch * cBytes;          // D of the 'geluGrad' epilogue, laid out as C
+  const pBias = pD + dBytes;               // the bias row, zero-padded to ldc
+  const pG = pBias + (epiMode & 1 ? align(4 * ldc) : 0);   // G of the MaxSim epilogue: [batch, M, N/S]
+  const pPA = pG + (groupS > 0 ? align(4 * batch * M * (N / groupS)) : 0);
   const pPB = pPA + threads * paBytes;
   rt.ensure(pPB + threads * pbBytes, 'sgemm');
 
   const f32 = rt.f32;
-  const lda2 = copyIn(f32, a, aOff, aRows, aCols, lda, sa.dense, pA);
-  const ldb2 = copyIn(f32, b, bOff, bRows, bCols, ldb, sb.dense, pB);
+  if (epi !== null && epi.bias !== null) {
+    f32.set(epi.bias.subarray(epi.biasOff, epi.biasOff + N), pBias >> 2);
+    f32.fill(0, (pBias >> 2) + N, (pBias >> 2) + ldc);
+  }
+  let lda2 = 0, ldb2 = 0;
+  for (let i = 0; i < nA; i++) lda2 = copyIn(f32, a, aOff + i * aStride, aRows, aCols, lda, sa.dense, pA + i * aBytes);
+  for (let i = 0; i < nB; i++) ldb2 = copyIn(f32, b, bOff + i * bStride, bRows, bCols, ldb, sb.dense, pB + i * bBytes);
   // byte strides of op(A)[i, k] and of op(B)ᵀ[j, k] (pack_b packs the transpose's rows as slivers)
   const aRs = transA ? 4 : 4 * lda2, aCs = transA ? 4 * lda2 : 4;
   const bRs = transB ? 4 * ldb2 : 4, bCs = transB ? 4 : 4 * ldb2;
 
-  runTileJob(rt, { pA, aRs, aCs, pB, bRs, bCs, pC, ldc, M, N, K, KC, mb, nb, pPA, paBytes, pPB, pbBytes, MC }, threads > 1);
+  runTileJob(rt, {
+    pA, aRs, aCs, pB, bRs, bCs, pC, ldc, M, N, K, KC, mb, nb, pPA, paBytes, pPB, pbBytes, MC,
+    batch, aBs: nA === 1 ? 0 : aBytes, bBs: nB === 1 ? 0 : bBytes, cBs: cBytes,
+    epi: epiMode, pBias, pD, S: groupS, pG,
+  }, threads > 1);
 
-  const c0 = pC >> 2;
   const out = rt.f32; // the job does not grow memory, but re-read the view anyway
-  if (ldc === N) c.set(out.subarray(c0, c0 + M * N), cOff);
-  else for (let i = 0; i < M; i++) c.set(out.subarray(c0 + i * ldc, c0 + i * ldc + N), cOff + i * N);
+  const copyOut = (p: number, dst: Float32Array, dstOff: number): void => {
+    for (let bi = 0; bi < batch; bi++) {
+      const c0 = (p + bi * cBytes) >> 2, o = dstOff + bi * M * N;
+      if (ldc === N) dst.set(out.subarray(c0, c0 + M * N), o);
+      else for (let i = 0; i < M; i++) dst.set(out.subarray(c0 + i * ldc, c0 + i * ldc + N), o + i * N);
+    }
+  };
+  if (groupS > 0) {
+    const g0 = pG >> 2;
+    c.set(out.subarray(g0, g0 + batch * M * (N / groupS)), cOff);
+    return;
+  }
+  copyOut(pC, c, cOff);
+  if (dBytes > 0 && epi !== null && epi.d !== null) copyOut(pD, epi.d, epi.dOff);
 }

@@ -7,10 +7,10 @@
 
 import { setSgemmImpl } from '../sgemm.js';
 import { wasmRuntime, wasmUnavailableReason } from './runtime.js';
-import { wasmSgemm } from './gemm.js';
+import { wasmSgemm, wasmSgemmBatched } from './gemm.js';
 
-export { wasmSgemm, setWasmGemmBlocking, getWasmGemmBlocking, type GemmBlocking } from './gemm.js';
-export { wasmBinaryF32, wasmUnaryF32, wasmSumRowsF32, wasmGeluWithGradF32, type WasmBinaryOp, type WasmUnaryOp } from './elementwise.js';
+export { wasmSgemm, wasmSgemmBatched, wasmSgemmBiasAct, wasmSgemmGroupMax, type GemmActivation, setWasmGemmBlocking, getWasmGemmBlocking, type GemmBlocking } from './gemm.js';
+export { wasmBinaryF32, wasmBinaryRowsF32, wasmUnaryF32, wasmSumRowsF32, wasmMaxRowsF32, wasmGeluWithGradF32, type WasmBinaryOp, type WasmUnaryOp } from './elementwise.js';
 export { setWasmGemmThreads, wasmGemmThreads } from './threads.js';
 export { MR as WASM_GEMM_MR, NR as WASM_GEMM_NR } from './kernels.gen.js';
 
@@ -19,12 +19,18 @@ export function wasmKernelsAvailable(): boolean {
   return wasmRuntime() !== null;
 }
 
+/** Whether the wasm sgemm's micro-kernel is the relaxed-SIMD FMA one (default where the engine has
+ *  relaxed SIMD or Node can switch it on; AVEY_CPU_FMA=0 keeps the SIMD128 mul + add one). */
+export function wasmGemmFma(): boolean {
+  return wasmRuntime()?.fma ?? false;
+}
+
 /** Why they cannot ('' when they can). */
 export { wasmUnavailableReason };
 
 /** Makes `sgemm` use the wasm kernels. Returns false (and changes nothing) without WebAssembly SIMD. */
 export function installWasmKernels(): boolean {
   if (wasmRuntime() === null) return false;
-  setSgemmImpl(wasmSgemm);
+  setSgemmImpl(wasmSgemm, wasmSgemmBatched);
   return true;
 }

@@ -6,7 +6,7 @@
 // allocate; `f32` is refreshed after every grow because growing detaches the old ArrayBuffer.
 
 import { BackendError } from '../../errors.js';
-import { KERNELS_SHARED_WASM_BASE64, KERNELS_WASM_BASE64 } from './kernels.gen.js';
+import { KERNELS_FMA_SHARED_WASM_BASE64, KERNELS_SHARED_WASM_BASE64, KERNELS_WASM_BASE64 } from './kernels.gen.js';
 
 /** The exported functions of kernels.wat (all pointers are byte offsets into `memory`). */
 export interface KernelExports {
@@ -24,6 +24,9 @@ export interface KernelExports {
   sigmoid_f32(x: number, out: number, n: number): void;
   gelu_with_grad_f32(x: number, y: number, d: number, n: number): void;
   sum_rows(x: number, out: number, outer: number, inner: number): void;
+  max_rows(x: number, out: number, outer: number, inner: number): void;
+  bias_act(c: number, ldc: number, rows: number, cols: number, bias: number, mode: number, d: number): void;
+  group_max(c: number, ldc: number, rows: number, cols: number, s: number, g: number, gld: number): void;
 }
 
 const PAGE = 65536;
@@ -42,9 +45,13 @@ export class WasmRuntime {
   /** Float32 view of the whole memory; re-created after each grow. */
   f32: Float32Array;
 
-  constructor(k: KernelExports, shared: SharedKernels | null = null) {
+  /** Whether the GEMM micro-kernel is the relaxed-SIMD FMA one (KERNELS_FMA_SHARED_WASM_BASE64). */
+  readonly fma: boolean;
+
+  constructor(k: KernelExports, shared: SharedKernels | null = null, fma = false) {
     this.k = k;
     this.shared = shared;
+    this.fma = fma;
     this.f32 = new Float32Array(k.memory.buffer);
   }
 
@@ -69,11 +76,45 @@ export class WasmRuntime {
  *  engine has no shared WebAssembly memory (e.g. a browser page that is not cross-origin isolated). */
 function sharedRuntime(): WasmRuntime | null {
   if (typeof SharedArrayBuffer === 'undefined') return null;
+  const fmaBytes = fmaEnabled() ? relaxedSimdModule() : null;
+  for (const [bytes, fma] of [[fmaBytes, true], [decodeBase64(KERNELS_SHARED_WASM_BASE64), false]] as const) {
+    if (bytes === null) continue;
+    try {
+      const memory = new WebAssembly.Memory({ initial: 1, maximum: 65536, shared: true });
+      const module = new WebAssembly.Module(bytes);
+      const inst = new WebAssembly.Instance(module, { env: { memory } });
+      return new WasmRuntime(inst.exports as unknown as KernelExports, { module, memory }, fma);
+    } catch {
+      // next variant
+    }
+  }
+  return null;
+}
+
+type ProcessLike = { env?: Record<string, string | undefined>; getBuiltinModule?: (id: string) => unknown };
+const proc = (): ProcessLike | undefined => (globalThis as { process?: ProcessLike }).process;
+
+/** AVEY_CPU_FMA: '0' never uses the FMA micro-kernel, '1' uses it even where that means switching
+ *  V8's relaxed SIMD on at run time; unset uses it where the engine ships relaxed SIMD. */
+function fmaEnabled(): boolean {
+  return proc()?.env?.AVEY_CPU_FMA !== '0';
+}
+
+/** The FMA kernels' bytes if this engine validates them (V8 ≥ 11.4, i.e. Node ≥ 22, current
+ *  Chrome), else null. On Node 20 (V8 11.3) relaxed SIMD is behind --experimental-wasm-relaxed-simd:
+ *  start node with that flag, or set AVEY_CPU_FMA=1 and the flag is switched on here through
+ *  node:v8's setFlagsFromString, which Node documents as use-with-care after start-up (so it is
+ *  opt-in, never the default). `f32x4.relaxed_madd` is a fused multiply-add on CPUs with FMA, an
+ *  unfused one elsewhere: the same on every run of one machine, not across machines. */
+function relaxedSimdModule(): Uint8Array<ArrayBuffer> | null {
   try {
-    const memory = new WebAssembly.Memory({ initial: 1, maximum: 65536, shared: true });
-    const module = new WebAssembly.Module(decodeBase64(KERNELS_SHARED_WASM_BASE64));
-    const inst = new WebAssembly.Instance(module, { env: { memory } });
-    return new WasmRuntime(inst.exports as unknown as KernelExports, { module, memory });
+    const bytes = decodeBase64(KERNELS_FMA_SHARED_WASM_BASE64);
+    if (WebAssembly.validate(bytes)) return bytes;
+    if (proc()?.env?.AVEY_CPU_FMA !== '1') return null;
+    const v8 = proc()?.getBuiltinModule?.('node:v8') as { setFlagsFromString?: (f: string) => void } | undefined;
+    if (v8?.setFlagsFromString === undefined) return null;
+    v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
+    return WebAssembly.validate(bytes) ? bytes : null;
   } catch {
     return null;
   }

@@ -26,7 +26,7 @@ import { wasmRuntime, type KernelExports, type WasmRuntime } from './runtime.js'
 const SEQ = 0, STATE = 1, DONE = 2, TILE = 3;
 const CTL_INTS = 8;
 // parameter words (Uint32Array indices, after the control words)
-const NPARAM = 20;
+const NPARAM = 28;
 const MAX_THREADS = 16;
 
 /** One tile job: byte offsets into wasm memory and sizes. A, B as stored (see gemm.ts), C [·, ldc]. */
@@ -39,18 +39,32 @@ export interface TileJob {
   mb: number; nb: number; MC: number;
   /** per-thread packed-A and packed-B buffers: thread t uses pPA + t·paBytes, pPB + t·pbBytes */
   pPA: number; paBytes: number; pPB: number; pbBytes: number;
+  /** batched GEMM: `batch` independent problems, problem b at pA + b·aBs, pB + b·bBs, pC + b·cBs
+   *  (byte strides; 0 = shared operand) */
+  batch: number; aBs: number; bBs: number; cBs: number;
+  /** epilogue on each C block after its last K block (kernels `bias_act`): 0 none, else its mode
+   *  bits (1 bias row at pBias, 2 GELU, 4 GELU and its derivative into D at pD, laid out as C) */
+  epi: number; pBias: number; pD: number;
+  /** MaxSim epilogue (kernels `group_max`) when S > 0: G[b, i, q] = max over columns qS…qS+S−1 of C
+   *  row i, G at pG as [batch, M, N/S] (then C itself is not needed after the tile) */
+  S: number; pG: number;
 }
 
 /** The tile loop, as source so that the worker (eval'd code, no module imports) runs the same code.
  *  runTiles(k, ctl, P, t): thread t takes tiles from ctl[TILE] until none are left. */
 const RUN_TILES_SRC = `return function runTiles(k, ctl, P, t) {
-  const pA = P[0], aRs = P[1], aCs = P[2], pB = P[3], bRs = P[4], bCs = P[5], pC = P[6], ldc = P[7];
+  const pA0 = P[0], aRs = P[1], aCs = P[2], pB0 = P[3], bRs = P[4], bCs = P[5], pC0 = P[6], ldc = P[7];
   const M = P[8], N = P[9], K = P[10], KC = P[11], mb = P[12], nb = P[13], MC = P[18];
   const pPA = P[14] + t * P[15], pPB = P[16] + t * P[17];
-  const tn = Math.ceil(N / nb), nt = Math.ceil(M / mb) * tn;
+  const batch = P[19], aBs = P[20], bBs = P[21], cBs = P[22], epi = P[23], pBias = P[24], pD0 = P[25];
+  const S = P[26], pG0 = P[27], gld = S > 0 ? N / S : 0;
+  const tn = Math.ceil(N / nb), per = Math.ceil(M / mb) * tn, nt = batch * per;
   for (;;) {
-    const q = Atomics.add(ctl, ${TILE}, 1);
-    if (q >= nt) return;
+    const q0 = Atomics.add(ctl, ${TILE}, 1);
+    if (q0 >= nt) return;
+    // tile q0 = (problem bi, tile row ti, tile column tj)
+    const bi = Math.floor(q0 / per), q = q0 - bi * per;
+    const pA = pA0 + bi * aBs, pB = pB0 + bi * bBs, pC = pC0 + bi * cBs;
     const ti = Math.floor(q / tn), tj = q - ti * tn;
     const i0 = ti * mb, j0 = tj * nb;
     const i1 = Math.min(i0 + mb, M), nr = Math.min(nb, N - j0);
@@ -62,6 +76,8 @@ const RUN_TILES_SRC = `return function runTiles(k, ctl, P, t) {
         const mr = Math.min(MC, i1 - ic);
         k.pack_a(pA + ic * aRs + pc * aCs, aRs, aCs, mr, kc, pPA);
         k.macro(pPA, pPB, pC + 4 * (ic * ldc + j0), Math.ceil(mr / ${MR}) * ${MR}, nrp, kc, 4 * ldc, pc > 0 ? 1 : 0);
+        if (epi !== 0 && pc + kc >= K) k.bias_act(pC + 4 * (ic * ldc + j0), 4 * ldc, mr, nrp, pBias + 4 * j0, epi, pD0 + bi * cBs + 4 * (ic * ldc + j0));
+        if (S > 0 && pc + kc >= K) k.group_max(pC + 4 * (ic * ldc + j0), 4 * ldc, mr, nr, S, pG0 + 4 * ((bi * M + ic) * gld + j0 / S), 4 * gld);
       }
     }
   }
@@ -146,6 +162,8 @@ function writeParams(P: Uint32Array, job: TileJob): void {
   P[0] = job.pA; P[1] = job.aRs; P[2] = job.aCs; P[3] = job.pB; P[4] = job.bRs; P[5] = job.bCs;
   P[6] = job.pC; P[7] = job.ldc; P[8] = job.M; P[9] = job.N; P[10] = job.K; P[11] = job.KC;
   P[12] = job.mb; P[13] = job.nb; P[14] = job.pPA; P[15] = job.paBytes; P[16] = job.pPB; P[17] = job.pbBytes; P[18] = job.MC;
+  P[19] = job.batch; P[20] = job.aBs; P[21] = job.bBs; P[22] = job.cBs; P[23] = job.epi; P[24] = job.pBias; P[25] = job.pD;
+  P[26] = job.S; P[27] = job.pG;
 }
 
 let pool: GemmPool | null | undefined;
