@@ -5,7 +5,7 @@
 // out of the keys (mask_mode 'masked'). Same heads and checkpoint format as Avey-B, its own config
 // (`model_type: "transformer_baseline"`).
 import type { Tensor } from '@avey/tensor';
-import { AveyError, Rng, scope, tensor } from '@avey/tensor';
+import { AveyError, Rng, keep, scope, tensor } from '@avey/tensor';
 import { Variable, isGradEnabled, nn } from '@avey/autograd';
 import type { MaskMode } from './config.js';
 import { checkInputIds, checkMask, type EncodeOptions, type Encoder } from './encoder.js';
@@ -189,7 +189,8 @@ export class TransformerModel extends nn.Module implements Encoder {
     if (this.position_embed) {
       x = x.add(this.position_embed.forward(pos));
     } else {
-      if (!this.sinusoid || this.sinusoid.shape[0] < T) this.sinusoid = sinusoidalPositions(P, d);
+      // The fixed table is cached across calls, so it must outlive the caller's scope (keep).
+      if (!this.sinusoid || this.sinusoid.shape[0] < T) this.sinusoid = keep(sinusoidalPositions(P, d));
       x = x.add(this.sinusoid.narrow(0, 0, T).unsqueeze(0));
     }
     let keyBias: Tensor | null = null;

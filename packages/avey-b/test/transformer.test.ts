@@ -1,7 +1,7 @@
 // The BERT-style Transformer baseline: shapes, padding invariance, positions, training.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Rng, tensor } from '@avey/tensor';
+import { Rng, scope, tensor } from '@avey/tensor';
 import { optim } from '@avey/autograd';
 import {
   TransformerForMaskedLM, TransformerModel, createTransformer, namedParams, transformerConfig, transformerParameterShapes,
@@ -56,4 +56,25 @@ test('Transformer MLM trains (loss decreases)', () => {
     opt.step();
   }
   assert.ok(l[7] < l[0] * 0.9, l.join(' → '));
+});
+
+test('sinusoidal positions survive the scopes of successive training steps (the cached table is kept)', () => {
+  const m = new TransformerForMaskedLM(transformerConfig({ ...base, position_embedding_type: 'sinusoidal' }), { seed: 5 });
+  const opt = new optim.AdamW(m.parameters(), { lr: 1e-2 });
+  const ids = new Rng(6).int([2, 8], 0, 40);
+  const labels = new Rng(7).int([2, 8], 0, 40);
+  const losses: number[] = [];
+  for (let step = 0; step < 3; step++) {
+    scope(() => {
+      opt.zeroGrad();
+      const { loss } = m.forward(ids, { labels });
+      assert.ok(loss);
+      loss.backward();
+      opt.step();
+      losses.push(loss.value.dataSync()[0]);
+    });
+  }
+  assert.equal(losses.length, 3);
+  assert.ok(losses.every(Number.isFinite));
+  assert.ok(losses[2] < losses[0], `loss falls: ${losses}`);
 });
