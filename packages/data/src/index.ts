@@ -7,7 +7,7 @@ export type * from './tokenizer/json-types.js';
 export { BpeTrainer, trainBpe, DEFAULT_SPECIAL_TOKENS, type BpeTrainOptions } from './tokenizer/train-bpe.js';
 export { BYTE_TO_CHAR, GPT2_SPLIT } from './tokenizer/bytelevel.js';
 export { ListSource, textsSource, documentTexts, type Document, type DocumentSource } from './corpus/source.js';
-export { embeddedCorpus, embeddedDocuments, isHeldOut, emailBody, EMBEDDED_CORPORA, type EmbeddedCorpusName, type SplitOptions } from './corpus/embedded.js';
+export { embeddedCorpus, embeddedDocuments, isHeldOut, emailBody, EMBEDDED_CORPORA, type EmbeddedCorpusName, type SplitOptions, type EmbeddedCorpusOptions } from './corpus/embedded.js';
 export { FileSource, type FileCorpusOptions } from './corpus/files.js';
 export { MlmBatcher, applyMask, maskCount, roundHalfEven, type MlmBatch, type MlmOptions, type MlmState, type MaskOptions, type MaskStrategy, type MlmTokenizer } from './mlm.js';
 export { readSst2, readSick, pairText, SST2_LABELS, SICK_LABELS, type ReadResult, type ReadOptions, type Sst2Example, type SickExample } from './datasets/classification.js';

@@ -30,6 +30,22 @@ test('embedded split is by document, deterministic, disjoint and complete', () =
   assert.notDeepEqual(c.heldOut.ids(), embeddedCorpus(['sotu'], { heldOutFraction: 0.2 }).heldOut.ids());
 });
 
+test('shuffleSeed: each part is a seeded permutation that mixes the sources early on', () => {
+  const plain = embeddedCorpus();
+  const a = embeddedCorpus(undefined, { shuffleSeed: 11 });
+  const b = embeddedCorpus(undefined, { shuffleSeed: 11 });
+  const c = embeddedCorpus(undefined, { shuffleSeed: 12 });
+  assert.deepEqual(a.train.ids(), b.train.ids());
+  assert.notDeepEqual(a.train.ids(), c.train.ids());
+  assert.deepEqual([...a.train.ids()].sort(), [...plain.train.ids()].sort());
+  assert.deepEqual([...a.heldOut.ids()].sort(), [...plain.heldOut.ids()].sort());
+  // the stored order puts all State of the Union addresses first; the first 100 shuffled documents
+  // come from at least two sources (sotu is ~4 % of the documents)
+  const sources = (ids: string[]) => new Set(ids.slice(0, 100).map((id) => id.split('/')[0]));
+  assert.equal(sources(plain.train.ids()).size, 1);
+  assert.ok(sources(a.train.ids()).size >= 2);
+});
+
 test('the held-out split spreads ids that differ only in a trailing counter (any prefix)', () => {
   fc.assert(
     fc.property(fc.string({ minLength: 0, maxLength: 40 }), fc.constantFrom(':', '/', '#', ''), (prefix, sep) => {

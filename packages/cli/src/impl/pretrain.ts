@@ -74,7 +74,9 @@ function describeModel(cfg: AnyConfig, params: number): string {
 async function createSession(job: JobSettings, resume: ResumePoint | undefined, note: (s: string) => void): Promise<TrainSession> {
   const run = job.run as unknown as PretrainRun;
   const mlm: MlmSettings = { ...run.mlm, totalSteps: job.totalSteps };
-  const corpus = await openCorpus(run.corpus ?? undefined);
+  // The built-in corpus is stored source by source: shuffle its documents (seeded by --seed), or a
+  // short run would see only State of the Union addresses and be evaluated on them.
+  const corpus = await openCorpus(run.corpus ?? undefined, { shuffleSeed: mlm.seed });
   const { Tokenizer } = await import('@avey/data');
   let tok: Tokenizer;
   let model;

@@ -25,11 +25,14 @@ function splitSource(src: DocumentSource, held: boolean, isHeldOut: (id: string)
   };
 }
 
-export async function openCorpus(paths: readonly string[] | undefined): Promise<OpenedCorpus> {
+/** `shuffleSeed`: read the built-in corpus' documents in a seeded random order (its sources are
+ *  stored one after the other); user files are always read in their order. */
+export async function openCorpus(paths: readonly string[] | undefined, opts: { shuffleSeed?: number } = {}): Promise<OpenedCorpus> {
   const data = await import('@avey/data');
   if (!paths || paths.length === 0) {
-    const { train, heldOut } = data.embeddedCorpus();
-    return { describe: `built-in corpus (${data.EMBEDDED_CORPORA.join(', ')})`, train, heldOut };
+    const { train, heldOut } = data.embeddedCorpus(data.EMBEDDED_CORPORA, { shuffleSeed: opts.shuffleSeed });
+    const order = opts.shuffleSeed === undefined ? '' : ', documents shuffled';
+    return { describe: `built-in corpus (${data.EMBEDDED_CORPORA.join(', ')}${order})`, train, heldOut };
   }
   let files: string[];
   try {

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { DataError } from '../errors.js';
-import { fmix32, fnv1a } from '../rng.js';
+import { DataRng, fmix32, fnv1a, mixSeed } from '../rng.js';
 import { ListSource } from './source.js';
 
 /** The embedded default pretraining corpora (installed npm packages, read from their data files). */
@@ -72,6 +72,13 @@ export interface SplitOptions {
   seed?: number;
 }
 
+export interface EmbeddedCorpusOptions extends SplitOptions {
+  /** Put each part's documents in a seeded random order (default: the sources' order, all of
+   *  `names[0]` first). The sources are stored one after the other, so a short run that reads them
+   *  in order sees only the first one: pretraining wants this set. */
+  shuffleSeed?: number;
+}
+
 /** Is this document held out? Decided by a hash of (seed, id): stable, order-independent. */
 export function isHeldOut(id: string, opts: SplitOptions = {}): boolean {
   const frac = opts.heldOutFraction ?? 0.05;
@@ -83,14 +90,19 @@ export function isHeldOut(id: string, opts: SplitOptions = {}): boolean {
 
 /**
  * The embedded corpus (all three by default) split BY DOCUMENT into train and held-out sources.
- * Document order within each part follows `names`, then each corpus's own order.
+ * Document order within each part follows `names`, then each corpus's own order, unless
+ * `shuffleSeed` is given: then each part is a seeded permutation (Fisher–Yates, DataRng).
  */
 export function embeddedCorpus(
   names: readonly EmbeddedCorpusName[] = EMBEDDED_CORPORA,
-  opts: SplitOptions = {},
+  opts: EmbeddedCorpusOptions = {},
 ): { train: ListSource; heldOut: ListSource } {
   const all = names.flatMap((n) => embeddedDocuments(n));
   const train = all.filter((d) => !isHeldOut(d.id, opts));
   const held = all.filter((d) => isHeldOut(d.id, opts));
+  if (opts.shuffleSeed !== undefined) {
+    new DataRng(mixSeed(opts.shuffleSeed, 1)).shuffle(train);
+    new DataRng(mixSeed(opts.shuffleSeed, 2)).shuffle(held);
+  }
   return { train: new ListSource(`embedded:${names.join('+')}:train`, train), heldOut: new ListSource(`embedded:${names.join('+')}:heldout`, held) };
 }
