@@ -10,6 +10,20 @@ export function gatherInto(y: TypedArray, x: TypedArray, xr: StridedRef, ix: Int
   const [xs0, xs1, xs2] = xr.view.strides;
   const [is0, is1, is2] = ir.view.strides;
   let p = 0;
+  // Row gather (embedding lookup): one index per (o, n), broadcast along I (is2 = 0), and rows of x
+  // contiguous (xs2 = 1): copy each row with one TypedArray.set instead of element by element.
+  if (is2 === 0 && xs2 === 1 && I >= 8) {
+    for (let o = 0; o < O; o++) {
+      const xb = xr.view.offset + o * xs0;
+      for (let n = 0; n < N; n++, p += I) {
+        const k = ix[ir.view.offset + o * is0 + n * is1];
+        if (k < 0 || k >= A) throw new IndexError('gather', `index ${k} out of range for axis of size ${A}`);
+        const r = xb + k * xs1;
+        y.set(x.subarray(r, r + I), p);
+      }
+    }
+    return;
+  }
   for (let o = 0; o < O; o++) {
     for (let n = 0; n < N; n++) {
       let q = ir.view.offset + o * is0 + n * is1;
