@@ -580,6 +580,199 @@ function maxRowsFn(): string {
   )`;
 }
 
+/**
+ * softmax_rows(x, out, rows, cols, mx, sm): for each row of x [rows, cols] (contiguous, cols % 4 == 0,
+ * cols ≥ 4): m = max_j x[r, j] (f32x4.max: NaN-propagating) stored as f32 at mx; e_j = exp(x_j − m)
+ * (the exp_f32 math: the float32 subtraction and exp give the same bits as the JS subtraction followed
+ * by exp_f32); s = Σ_j e_j in float64 (two f64x2 partial sums, lanes (0,1) and (2,3), added in the
+ * fixed order s0.0 + s0.1 + s1.0 + s1.1) stored as f64 at sm; out_j = float32(e_j · (1/s)) with the
+ * product in float64 (as a JS `P[j] *= 1 / s` on a Float32Array). Rows whose m is NaN or ±∞ are
+ * meaningless here: the caller re-does them.
+ */
+function softmaxRowsFn(): string {
+  const b = new Body();
+  const e = b.t('$se0');
+  const math = vexp(b, `(f32x4.sub (v128.load (local.get $p)) (local.get $ms))`, e);
+  return `
+  (func $softmax_rows (export "softmax_rows") (param $x i32) (param $out i32) (param $rows i32) (param $cols i32) (param $mx i32) (param $sm i32)
+    (local $r i32) (local $p i32) (local $q i32) (local $end i32) (local $m v128) (local $ms v128) (local $s f32)
+    (local $a0 v128) (local $a1 v128) (local $sum f64) (local $inv v128) (local $w v128) ${b.decls()}
+    (block $r_done (loop $r_loop
+      (br_if $r_done (i32.ge_s (local.get $r) (local.get $rows)))
+      (local.set $end (i32.add (local.get $x) (i32.shl (local.get $cols) (i32.const 2))))
+      (local.set $m (v128.load (local.get $x)))
+      (local.set $p (i32.add (local.get $x) (i32.const 16)))
+      (block $m_done (loop $m_loop
+        (br_if $m_done (i32.ge_u (local.get $p) (local.get $end)))
+        (local.set $m (f32x4.max (local.get $m) (v128.load (local.get $p))))
+        (local.set $p (i32.add (local.get $p) (i32.const 16)))
+        (br $m_loop)))
+      (local.set $s (f32.max (f32.max (f32x4.extract_lane 0 (local.get $m)) (f32x4.extract_lane 1 (local.get $m)))
+                             (f32.max (f32x4.extract_lane 2 (local.get $m)) (f32x4.extract_lane 3 (local.get $m)))))
+      (f32.store (local.get $mx) (local.get $s))
+      (local.set $ms (f32x4.splat (local.get $s)))
+      (local.set $a0 (v128.const i32x4 0 0 0 0)) (local.set $a1 (v128.const i32x4 0 0 0 0))
+      (local.set $p (local.get $x))
+      (local.set $q (local.get $out))
+      (block $e_done (loop $e_loop
+        (br_if $e_done (i32.ge_u (local.get $p) (local.get $end)))
+        ${math.join('\n        ')}
+        (v128.store (local.get $q) (local.get ${e}))
+        (local.set $a0 (f64x2.add (local.get $a0) (f64x2.promote_low_f32x4 (local.get ${e}))))
+        (local.set $a1 (f64x2.add (local.get $a1) (f64x2.promote_low_f32x4 (i8x16.shuffle ${shuf([2, 3, 2, 3])} (local.get ${e}) (local.get ${e})))))
+        (local.set $p (i32.add (local.get $p) (i32.const 16)))
+        (local.set $q (i32.add (local.get $q) (i32.const 16)))
+        (br $e_loop)))
+      (local.set $sum (f64.add (f64.add (f64.add (f64x2.extract_lane 0 (local.get $a0)) (f64x2.extract_lane 1 (local.get $a0)))
+                                        (f64x2.extract_lane 0 (local.get $a1))) (f64x2.extract_lane 1 (local.get $a1))))
+      (f64.store (local.get $sm) (local.get $sum))
+      (local.set $inv (f64x2.splat (f64.div (f64.const 1) (local.get $sum))))
+      (local.set $p (local.get $out))
+      (block $s_done (loop $s_loop
+        (br_if $s_done (i32.ge_u (local.get $p) (local.get $q)))
+        (local.set $w (v128.load (local.get $p)))
+        (v128.store (local.get $p) (i8x16.shuffle ${shuf([0, 1, 4, 5])}
+          (f32x4.demote_f64x2_zero (f64x2.mul (f64x2.promote_low_f32x4 (local.get $w)) (local.get $inv)))
+          (f32x4.demote_f64x2_zero (f64x2.mul (f64x2.promote_low_f32x4 (i8x16.shuffle ${shuf([2, 3, 2, 3])} (local.get $w) (local.get $w))) (local.get $inv)))))
+        (local.set $p (i32.add (local.get $p) (i32.const 16)))
+        (br $s_loop)))
+      (local.set $x (local.get $end))
+      (local.set $out (local.get $q))
+      (local.set $mx (i32.add (local.get $mx) (i32.const 4)))
+      (local.set $sm (i32.add (local.get $sm) (i32.const 8)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $r_loop)))
+  )`;
+}
+
+/**
+ * rows_<op>(x, out, rows, cols, s): out[r, j] = x[r, j] op s[r] (rsub, rdiv: s[r] op x[r, j]) for x, out
+ * [rows, cols] packed and s a float32 per row; float32 ops, the same bits as the JS float64 op
+ * rounded to float32 (add, sub, mul and div of two floats are correctly rounded that way). Whole
+ * vectors per row: a row may write up to 3 floats into the next row (which overwrites them) and the
+ * last one up to 3 floats past rows·cols.
+ */
+function rowsOpFn(op: string): string {
+  const base = op.startsWith('r') ? op.slice(1) : op;
+  const expr = op.startsWith('r') ? `(f32x4.${base} (local.get $v) (v128.load (local.get $p)))` : `(f32x4.${base} (v128.load (local.get $p)) (local.get $v))`;
+  return `
+  (func $rows_${op} (export "rows_${op}") (param $x i32) (param $out i32) (param $rows i32) (param $cols i32) (param $s i32)
+    (local $r i32) (local $p i32) (local $q i32) (local $end i32) (local $v v128)
+    (block $r_done (loop $r_loop
+      (br_if $r_done (i32.ge_s (local.get $r) (local.get $rows)))
+      (local.set $v (v128.load32_splat (local.get $s)))
+      (local.set $p (local.get $x))
+      (local.set $q (local.get $out))
+      (local.set $end (i32.add (local.get $x) (i32.shl (local.get $cols) (i32.const 2))))
+      (block $c_done (loop $c_loop
+        (br_if $c_done (i32.ge_u (local.get $p) (local.get $end)))
+        (v128.store (local.get $q) ${expr})
+        (local.set $p (i32.add (local.get $p) (i32.const 16)))
+        (local.set $q (i32.add (local.get $q) (i32.const 16)))
+        (br $c_loop)))
+      (local.set $x (local.get $end))
+      (local.set $out (i32.add (local.get $out) (i32.shl (local.get $cols) (i32.const 2))))
+      (local.set $s (i32.add (local.get $s) (i32.const 4)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $r_loop)))
+  )`;
+}
+
+/**
+ * col_sum(x, acc, rows, cols, init): acc[c] (float64) += x[r, c] for r < rows in row order, x [rows,
+ * cols] packed float32; with init the first row sets acc (acc[c] = x[0, c], exactly as a JS reduction
+ * that starts from the first element, so −0 survives). Every column is a sequential float64 sum, the
+ * same bits as the JS column reduction. Four columns per step: a row may read up to 3 floats past
+ * its end and acc must have 3 float64s of slack.
+ */
+function colSumFn(): string {
+  const lo = (v: string) => `(f64x2.promote_low_f32x4 ${v})`;
+  const hi = (v: string) => `(f64x2.promote_low_f32x4 (i8x16.shuffle ${shuf([2, 3, 2, 3])} ${v} ${v}))`;
+  return `
+  (func $col_sum (export "col_sum") (param $x i32) (param $acc i32) (param $rows i32) (param $cols i32) (param $init i32)
+    (local $r i32) (local $p i32) (local $q i32) (local $end i32) (local $v v128)
+    (if (i32.and (local.get $init) (i32.gt_s (local.get $rows) (i32.const 0))) (then
+      (local.set $p (local.get $x))
+      (local.set $q (local.get $acc))
+      (local.set $end (i32.add (local.get $x) (i32.shl (local.get $cols) (i32.const 2))))
+      (block $i_done (loop $i_loop
+        (br_if $i_done (i32.ge_u (local.get $p) (local.get $end)))
+        (local.set $v (v128.load (local.get $p)))
+        (v128.store (local.get $q) ${lo('(local.get $v)')})
+        (v128.store offset=16 (local.get $q) ${hi('(local.get $v)')})
+        (local.set $p (i32.add (local.get $p) (i32.const 16)))
+        (local.set $q (i32.add (local.get $q) (i32.const 32)))
+        (br $i_loop)))
+      (local.set $x (local.get $end))
+      (local.set $r (i32.const 1))))
+    (block $r_done (loop $r_loop
+      (br_if $r_done (i32.ge_s (local.get $r) (local.get $rows)))
+      (local.set $p (local.get $x))
+      (local.set $q (local.get $acc))
+      (local.set $end (i32.add (local.get $x) (i32.shl (local.get $cols) (i32.const 2))))
+      (block $c_done (loop $c_loop
+        (br_if $c_done (i32.ge_u (local.get $p) (local.get $end)))
+        (local.set $v (v128.load (local.get $p)))
+        (v128.store (local.get $q) (f64x2.add (v128.load (local.get $q)) ${lo('(local.get $v)')}))
+        (v128.store offset=16 (local.get $q) (f64x2.add (v128.load offset=16 (local.get $q)) ${hi('(local.get $v)')}))
+        (local.set $p (i32.add (local.get $p) (i32.const 16)))
+        (local.set $q (i32.add (local.get $q) (i32.const 32)))
+        (br $c_loop)))
+      (local.set $x (local.get $end))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $r_loop)))
+  )`;
+}
+
+/**
+ * adamw_f32(p, g, m, v, n, h): one AdamW step over n floats (n % 4 == 0 after the caller pads; whole
+ * vectors) in float64 lanes, exactly the JS loop of optim/adamw.ts: with the float64 hyper-parameters
+ * h = [decay, a1, a2, beta2, c2, eps, stepSize] (decay = 1 when there is no weight decay; ·1 is exact)
+ *   pi = p·decay;  m' = m + (g − m)·a1;  v' = v·beta2 + g·g·a2;
+ *   m ← f32(m'), v ← f32(v'), p ← f32(pi − (m' / (√v' / c2 + eps))·stepSize)
+ * (every op an IEEE float64 op, as in JS, so the bits are the same). In place on p, m, v.
+ */
+function adamwFn(): string {
+  const half = (lo: boolean, src: string) => lo ? `(f64x2.promote_low_f32x4 ${src})` : `(f64x2.promote_low_f32x4 (i8x16.shuffle ${shuf([2, 3, 2, 3])} ${src} ${src}))`;
+  const lane = (lo: boolean) => {
+    const sfx = lo ? 'l' : 'h';
+    return `
+        (local.set $g${sfx} ${half(lo, '(local.get $gv)')})
+        (local.set $m${sfx} ${half(lo, '(local.get $mv)')})
+        (local.set $v${sfx} ${half(lo, '(local.get $vv)')})
+        (local.set $p${sfx} (f64x2.mul ${half(lo, '(local.get $pv)')} (local.get $decay)))
+        (local.set $m${sfx} (f64x2.add (local.get $m${sfx}) (f64x2.mul (f64x2.sub (local.get $g${sfx}) (local.get $m${sfx})) (local.get $a1))))
+        (local.set $v${sfx} (f64x2.add (f64x2.mul (local.get $v${sfx}) (local.get $b2)) (f64x2.mul (f64x2.mul (local.get $g${sfx}) (local.get $g${sfx})) (local.get $a2))))
+        (local.set $p${sfx} (f64x2.sub (local.get $p${sfx}) (f64x2.mul (f64x2.div (local.get $m${sfx}) (f64x2.add (f64x2.div (f64x2.sqrt (local.get $v${sfx})) (local.get $c2)) (local.get $eps))) (local.get $step))))`;
+  };
+  const join = (a: string, b: string) => `(i8x16.shuffle ${shuf([0, 1, 4, 5])} (f32x4.demote_f64x2_zero (local.get ${a})) (f32x4.demote_f64x2_zero (local.get ${b})))`;
+  return `
+  (func $adamw_f32 (export "adamw_f32") (param $p i32) (param $g i32) (param $m i32) (param $v i32) (param $n i32) (param $h i32)
+    (local $i i32) (local $end i32) (local $decay v128) (local $a1 v128) (local $a2 v128) (local $b2 v128) (local $c2 v128) (local $eps v128) (local $step v128)
+    (local $pv v128) (local $gv v128) (local $mv v128) (local $vv v128)
+    (local $pl v128) (local $gl v128) (local $ml v128) (local $vl v128) (local $ph v128) (local $gh v128) (local $mh v128) (local $vh v128)
+    (local.set $decay (v128.load64_splat offset=0 (local.get $h)))
+    (local.set $a1 (v128.load64_splat offset=8 (local.get $h)))
+    (local.set $a2 (v128.load64_splat offset=16 (local.get $h)))
+    (local.set $b2 (v128.load64_splat offset=24 (local.get $h)))
+    (local.set $c2 (v128.load64_splat offset=32 (local.get $h)))
+    (local.set $eps (v128.load64_splat offset=40 (local.get $h)))
+    (local.set $step (v128.load64_splat offset=48 (local.get $h)))
+    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
+      (local.set $pv (v128.load (i32.add (local.get $p) (local.get $i))))
+      (local.set $gv (v128.load (i32.add (local.get $g) (local.get $i))))
+      (local.set $mv (v128.load (i32.add (local.get $m) (local.get $i))))
+      (local.set $vv (v128.load (i32.add (local.get $v) (local.get $i))))${lane(true)}${lane(false)}
+      (v128.store (i32.add (local.get $m) (local.get $i)) ${join('$ml', '$mh')})
+      (v128.store (i32.add (local.get $v) (local.get $i)) ${join('$vl', '$vh')})
+      (v128.store (i32.add (local.get $p) (local.get $i)) ${join('$pl', '$ph')})
+      (local.set $i (i32.add (local.get $i) (i32.const 16)))
+      (br $next)))
+  )`;
+}
+
 export interface GenOptions { mr?: number; nr?: number; ku?: number; eu?: number; fma?: boolean }
 
 /** The whole module's text. */
@@ -609,6 +802,10 @@ ${unaryKernel('sigmoid', vsigmoid)}
 ${geluWithGradFn()}
 ${sumRowsFn()}
 ${maxRowsFn()}
+${softmaxRowsFn()}
+${['add', 'sub', 'mul', 'div', 'rsub', 'rdiv'].map(rowsOpFn).join('\n')}
+${adamwFn()}
+${colSumFn()}
 ${biasActFn()}
 ${groupMaxFn()}
   ;; vector constants of the elementwise kernels (see ConstPool)

@@ -56,6 +56,7 @@ export class AdamW extends Optimizer<AdamWHyper> {
   #updateHost(p: Variable, g: Tensor, h: AdamWHyper, st: Map<string, Tensor>, t: number): void {
     const { dtype } = p.value;
     const shape = [...p.value.shape];
+    if (dtype === 'float32' && this.#updateWasm(p, g, h, st, t)) return;
     const P = p.value.dataSync() as Floats;
     const G = g.dataSync();
     const zeros = () => (dtype === 'float64' ? new Float64Array(P.length) : new Float32Array(P.length));
@@ -83,6 +84,36 @@ export class AdamW extends Optimizer<AdamWHyper> {
     this.setState(st, 'expAvgSq', make(V));
     this.setParam(p, make(P));
   }
+
+  // float32 on the CPU backend: the same loop on the wasm SIMD kernel (float64 lanes, bit for bit the
+  // loop above), reading p, g, m, v in place (no host copies) into fresh arrays. False (nothing done)
+  // where it does not apply.
+  #updateWasm(p: Variable, g: Tensor, h: AdamWHyper, st: Map<string, Tensor>, t: number): boolean {
+    const cpu = p.value.storage.backend;
+    if (!(cpu instanceof T.CpuBackend)) return false;
+    const n = p.value.size;
+    const P = rawF32(cpu, p.value), G = rawF32(cpu, g);
+    const m0 = st.get('expAvg'), v0 = st.get('expAvgSq');
+    const M = rawF32(cpu, m0), V = rawF32(cpu, v0);
+    if (!P || !G || g.size !== n || (m0 && (!M || m0.size !== n)) || (v0 && (!V || v0.size !== n))) return false;
+    const r = cpu.adamwF32(n, {
+      decay: h.weightDecay !== 0 ? 1 - h.lr * h.weightDecay : 1, a1: 1 - h.beta1, a2: 1 - h.beta2, beta2: h.beta2,
+      c2: Math.sqrt(1 - h.beta2 ** t), eps: h.eps, stepSize: h.lr / (1 - h.beta1 ** t),
+    }, P.a, P.off, G.a, G.off, M?.a ?? null, M?.off ?? 0, V?.a ?? null, V?.off ?? 0);
+    if (!r) return false;
+    const shape = [...p.value.shape];
+    const make = (d: Float32Array): Tensor => T.Tensor.fromBuffer(cpu, cpu.adopt('float32', d), shape);
+    this.setState(st, 'expAvg', make(r.m));
+    this.setState(st, 'expAvgSq', make(r.v));
+    this.setParam(p, make(r.p));
+    return true;
+  }
+}
+
+/** The raw float32 array and offset of a contiguous CPU tensor, or null. */
+function rawF32(cpu: T.CpuBackend, x: Tensor | undefined): { a: Float32Array; off: number } | null {
+  if (!x || x.dtype !== 'float32' || x.storage.backend !== cpu || !x.isContiguous()) return null;
+  return { a: cpu.dataOf(x.storage.buffer) as Float32Array, off: x.offset };
 }
 
 /** Two groups: parameters with ≥ 2 axes decay, the others (biases, norm weights) do not. */

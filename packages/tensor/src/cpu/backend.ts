@@ -13,7 +13,7 @@ import { dgemm } from './dgemm.js';
 import { binaryExpr, reduceSpec, unaryExpr } from './exprs.js';
 import { gatherInto, scatterAddInto, topkInto } from './index-ops.js';
 import { sgemmBatched } from './sgemm.js';
-import { installWasmKernels, wasmBinaryF32, wasmBinaryRowsF32, wasmKernelsAvailable, wasmMaxRowsF32, wasmUnaryF32, type WasmBinaryOp, type WasmUnaryOp } from './wasm/index.js';
+import { installWasmKernels, wasmAdamWF32, type AdamWStepF64, wasmBinaryF32, wasmBinaryRowsF32, wasmKernelsAvailable, wasmRowScalarF32, wasmColSumF32, wasmMaxRowsF32, wasmUnaryF32, type WasmBinaryOp, type WasmUnaryOp } from './wasm/index.js';
 
 // float32 GEMM: the WebAssembly SIMD kernels (docs/cpu-kernels.md) whenever the engine has SIMD128,
 // else the blocked plain-JS loop. AVEY_CPU_GEMM=js keeps the JS loop (to compare, or to debug).
@@ -165,6 +165,46 @@ export class CpuBackend implements Backend {
     return dataOf(buffer, 'cpu.dataOf');
   }
 
+  /**
+   * One AdamW step over n float32 parameters on the wasm SIMD kernel, bit for bit the float64 JS loop
+   * of the fused optimiser (`wasmAdamWF32`; h: decay (1 without weight decay), a1 = 1 − β1, a2 = 1 − β2,
+   * beta2, c2 = √(1 − β2ᵗ), eps, stepSize = lr / (1 − β1ᵗ)). p, g, m, v are (array, offset) of n
+   * contiguous floats; m and v may be null (zeros: the first step). Returns fresh arrays (from the
+   * pool) for the new p, m and v, to `adopt`; null where the wasm kernels are unavailable.
+   */
+  adamwF32(
+    n: number, h: AdamWStepF64, p: Float32Array, pOff: number, g: Float32Array, gOff: number,
+    m: Float32Array | null, mOff: number, v: Float32Array | null, vOff: number,
+  ): { p: Float32Array; m: Float32Array; v: Float32Array } | null {
+    if (!wasmElementwise) return null;
+    const po = this.takeArray('float32', n) as Float32Array, mo = this.takeArray('float32', n) as Float32Array, vo = this.takeArray('float32', n) as Float32Array;
+    wasmAdamWF32(n, h, p, pOff, g, gOff, m, mOff, v, vOff, po, mo, vo);
+    return { p: po, m: mo, v: vo };
+  }
+
+  /** float32 a op b where one operand is one scalar per row of the other (collapsed [N] with a stride
+   *  0 operand, or [R, C] with contiguous rows against a last-axis stride 0) on the wasm row-scalar
+   *  kernels (the same bits as the JS loop). False (nothing done) when the layout is another one. */
+  private rowScalarBinary(op: WasmBinaryOp, a: StridedRef, b: StridedRef, shape: readonly number[], st: readonly (readonly number[])[], out: Float32Array): boolean {
+    const nd = shape.length;
+    if (nd < 1 || nd > 2) return false;
+    const R = nd === 2 ? shape[0] : 1, C = shape[nd - 1];
+    if (C < WASM_MIN_ROW) return false;
+    const ai = st[1][nd - 1], bi = st[2][nd - 1];
+    let reversed: boolean;
+    if (ai === 1 && bi === 0) reversed = false;
+    else if (ai === 0 && bi === 1) reversed = true;
+    else return false;
+    const [xr, sr] = reversed ? [b, a] : [a, b];
+    const xs = reversed ? st[2] : st[1], ss = reversed ? st[1] : st[2];
+    const X = dataOf(xr.buffer, op) as Float32Array, S = dataOf(sr.buffer, op) as Float32Array;
+    const sv = new Float32Array(R);
+    const sRs = nd === 2 ? ss[0] : 0;
+    for (let r = 0; r < R; r++) sv[r] = S[sr.view.offset + r * sRs];
+    wasmRowScalarF32(op, reversed, R, C, X, xr.view.offset, nd === 2 ? xs[0] : C, sv, 0, out, 0);
+    return true;
+  }
+
   // ---- primitives ---------------------------------------------------------------------------
   private copyInto(out: TypedArray, outOff: number, outStrides: readonly number[], src: StridedRef, op: string): void {
     const { dtype } = src.buffer;
@@ -208,6 +248,8 @@ export class CpuBackend implements Backend {
         dataOf(b.buffer, op) as Float32Array, b.view.offset, c.strides[2][0], out.data as Float32Array, 0, c.strides[0][0]);
       return out;
     }
+    if (wasmElementwise && da === 'float32' && db === 'float32' && outDType === 'float32' && out.size >= WASM_MIN_ELEMENTS
+      && WASM_BINARY.has(op) && this.rowScalarBinary(op as WasmBinaryOp, a, b, c.shape, c.strides, out.data as Float32Array)) return out;
     const k = elementwiseKernel(`b:${op}:${da},${db}>${outDType}`, 2, binaryExpr(op, da));
     k(c.shape, out.data, 0, c.strides[0],
       dataOf(a.buffer, op), a.view.offset, c.strides[1],
@@ -249,6 +291,12 @@ export class CpuBackend implements Backend {
       && outer * inner >= WASM_MIN_ELEMENTS) {
       // the row maxima on wasm SIMD (same results as the JS loop, see wasmMaxRowsF32)
       wasmMaxRowsF32(dataOf(x.buffer, op) as Float32Array, out.data as Float32Array, outer, inner, x.view.offset, 0);
+      return out;
+    }
+    if (wasmElementwise && op === 'sum' && inD === 'float32' && so === 1 && si !== 1 && si >= outer && outer >= 8 && inner >= 1
+      && outer * inner >= WASM_MIN_ELEMENTS) {
+      // column sums (e.g. bias gradients): sequential float64 per column on wasm, the JS loop's bits
+      wasmColSumF32(dataOf(x.buffer, op) as Float32Array, x.view.offset, si, inner, outer, out.data as Float32Array, 0);
       return out;
     }
     const k = reduceKernel(`r:${op}:${inD}>${outD}`, reduceSpec(op));

@@ -7,7 +7,7 @@ import { Tensor } from '../tensor.js';
 import { CpuBackend } from './backend.js';
 import { exp32 } from './math.js';
 import type { Floats } from './kernel-norms.js';
-import { wasmKernelsAvailable, wasmUnaryF32 } from './wasm/index.js';
+import { wasmKernelsAvailable, wasmScaleRowsF32, wasmSoftmaxRowsF32, wasmUnaryF32 } from './wasm/index.js';
 import { logSumExpRow } from './kernel-rows.js';
 
 /** CPU arrays of contiguous float z (N, C) and int32 y (N), or null when the fast path does not apply. */
@@ -84,11 +84,28 @@ export function softmaxCrossEntropyCpu(z: Tensor, y: Tensor, ignore: number, kee
   }
 }
 
-/** Row softmax of float32 Z (N, C) from zOff into P, and lse_n = log Σ_j exp z_nj, with the
- *  exponentials on the wasm SIMD kernel: for blocks of rows that fit L2, P = z − max (JS), P = exp(P)
- *  (wasm, in place), then per row sum (float64), lse = max + log(sum), P /= sum. A row whose max is
- *  NaN or ±∞ gets lse = max and P = exp(z − lse), as the scalar path. */
+/** Row softmax of float32 Z (N, C) from zOff into P, and lse_n = log Σ_j exp z_nj. With C % 4 == 0
+ *  one wasm pass per block of rows (`wasmSoftmaxRowsF32`: max, exp(z − max) and its float64 sum,
+ *  scale by 1/sum); else the exponentials alone on the wasm `exp` kernel, for blocks of rows that fit
+ *  L2: P = z − max (JS), P = exp(P) (wasm, in place), then per row sum (float64), P /= sum. Either
+ *  way lse = max + log(sum), and a row whose max is NaN or ±∞ gets lse = max and P = exp(z − lse),
+ *  as the scalar path. */
 function softmaxRowsWasm(Z: Float32Array, zOff: number, P: Float32Array, N: number, C: number, lse: Floats): void {
+  if (C >= 4 && C % 4 === 0) {
+    const maxes = new Float32Array(N), sums = new Float64Array(N);
+    wasmSoftmaxRowsF32(Z, P, N, C, maxes, sums, zOff, 0);
+    for (let n = 0; n < N; n++) {
+      const m = maxes[n];
+      if (m !== m || m === Infinity || m === -Infinity) {
+        const s = zOff + n * C, d = n * C;
+        lse[n] = m;
+        for (let j = 0; j < C; j++) P[d + j] = Math.exp(Z[s + j] - m);
+        continue;
+      }
+      lse[n] = m + Math.log(sums[n]);
+    }
+    return;
+  }
   const R = Math.max(1, Math.floor(65536 / C)); // rows per block: 256 KiB of P
   const maxes = new Float64Array(R);
   for (let n0 = 0; n0 < N; n0 += R) {
@@ -131,6 +148,34 @@ export function softmaxCrossEntropyGradCpu(z: Tensor, lse: Tensor, y: Tensor, w:
     const P = pc ? (backend.dataOf(pc.storage.buffer) as Floats) : null, po = pc ? pc.offset : 0;
     const out = backend.takeArray(z.dtype, N * C) as Floats;
     const f32 = z.dtype === 'float32';
+    if (P && f32 && wasmKernelsAvailable()) {
+      // out = w_n·p_n on the wasm kernel (a float32 product: the same bits as the JS loop), then the
+      // label entries
+      for (let n = 0; n < N; n++) {
+        const label = Y[yc.offset + n], safe = label !== ignore ? label : 0;
+        if (safe < 0 || safe >= C) return null;
+      }
+      // Rows with w_n = ±0 and a finite lse_n (an ignored label; p_n then came from a regular softmax
+      // row, all finite and ≥ 0) are w_n·p_n = w_n exactly: filled without reading P. The other rows
+      // run in maximal runs on the kernel.
+      const Pf = P as Float32Array, Of = out as Float32Array, Wf = W as Float32Array;
+      let n0 = 0;
+      const flush = (n1: number) => { if (n1 > n0) wasmScaleRowsF32(Pf, Of, n1 - n0, C, Wf, po + n0 * C, n0 * C, wc.offset + n0); };
+      for (let n = 0; n < N; n++) {
+        const wn = W[wc.offset + n], ln = L[lc.offset + n];
+        if (wn === 0 && ln - ln === 0) {
+          flush(n);
+          Of.fill(wn, n * C, (n + 1) * C);
+          n0 = n + 1;
+        }
+      }
+      flush(N);
+      for (let n = 0; n < N; n++) {
+        const label = Y[yc.offset + n], safe = label !== ignore ? label : 0;
+        out[n * C + safe] -= W[wc.offset + n];
+      }
+      return Tensor.fromBuffer(backend, backend.adopt(z.dtype, out as Float32Array), [N, C]);
+    }
     for (let n = 0; n < N; n++) {
       const s = zc.offset + n * C, d = n * C, label = Y[yc.offset + n];
       const safe = label !== ignore ? label : 0;

@@ -19,6 +19,30 @@ export function rmsOperands(x: Tensor, w: Tensor | null, extra: Tensor[] = []): 
   return { backend, D, rows: x.size / D };
 }
 
+/** r = 1/√(Σ_j x_j²/D + eps) per row (each Σ in double, in j order), four rows per loop so that the
+ *  four sums' add latencies overlap (each row's own order, hence its bits, is unchanged). */
+function rowInvRms(X: Floats, off: number, rows: number, D: number, eps: number): Float64Array {
+  const invs = new Float64Array(rows);
+  let r = 0;
+  for (; r + 4 <= rows; r += 4) {
+    const s0 = off + r * D, s1 = s0 + D, s2 = s1 + D, s3 = s2 + D;
+    let a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+    for (let j = 0; j < D; j++) {
+      const x0 = X[s0 + j], x1 = X[s1 + j], x2 = X[s2 + j], x3 = X[s3 + j];
+      a0 += x0 * x0; a1 += x1 * x1; a2 += x2 * x2; a3 += x3 * x3;
+    }
+    invs[r] = 1 / Math.sqrt(a0 / D + eps); invs[r + 1] = 1 / Math.sqrt(a1 / D + eps);
+    invs[r + 2] = 1 / Math.sqrt(a2 / D + eps); invs[r + 3] = 1 / Math.sqrt(a3 / D + eps);
+  }
+  for (; r < rows; r++) {
+    const s = off + r * D;
+    let ss = 0;
+    for (let j = 0; j < D; j++) ss += X[s + j] * X[s + j];
+    invs[r] = 1 / Math.sqrt(ss / D + eps);
+  }
+  return invs;
+}
+
 // y = x·r·w,  r = (Σ x²/D + eps)^−½ per row (in double)
 export function rmsNormCpu(x: Tensor, w: Tensor | null, eps: number): Tensor | null {
   const o = rmsOperands(x, w);
@@ -28,12 +52,10 @@ export function rmsNormCpu(x: Tensor, w: Tensor | null, eps: number): Tensor | n
   try {
     const X = backend.dataOf(xc.storage.buffer) as Floats, W = wc ? (backend.dataOf(wc.storage.buffer) as Floats) : null;
     const wo = wc ? wc.offset : 0;
-    const out = allocArray(x.dtype, x.size) as Floats;
+    const out = backend.takeArray(x.dtype, x.size) as Floats; // every element is written
+    const invs = rowInvRms(X, xc.offset, rows, D, eps);
     for (let r = 0; r < rows; r++) {
-      const s = xc.offset + r * D, d = r * D;
-      let ss = 0;
-      for (let j = 0; j < D; j++) ss += X[s + j] * X[s + j];
-      const inv = 1 / Math.sqrt(ss / D + eps);
+      const s = xc.offset + r * D, d = r * D, inv = invs[r];
       if (W) for (let j = 0; j < D; j++) out[d + j] = X[s + j] * inv * W[wo + j];
       else for (let j = 0; j < D; j++) out[d + j] = X[s + j] * inv;
     }
@@ -53,18 +75,49 @@ export function rmsNormGradCpu(x: Tensor, w: Tensor | null, g: Tensor, eps: numb
   try {
     const X = backend.dataOf(xc.storage.buffer) as Floats, G = backend.dataOf(gc.storage.buffer) as Floats;
     const W = wc ? (backend.dataOf(wc.storage.buffer) as Floats) : null, wo = wc ? wc.offset : 0;
-    const dx = allocArray(x.dtype, x.size) as Floats;
+    const dx = backend.takeArray(x.dtype, x.size) as Floats; // every element is written
     const dwAcc = W ? new Float64Array(D) : null;
-    for (let r = 0; r < rows; r++) {
-      const s = xc.offset + r * D, t = gc.offset + r * D, d = r * D;
+    // per row: inv = r and c = r³·(Σ_j g_j w_j x_j)/D, two rows per loop (overlapping the sums'
+    // add latencies; each row's sums keep their order)
+    const invs = new Float64Array(rows), cs = new Float64Array(rows);
+    const rowSums = (r: number, ss: number, gwx: number) => {
+      const inv = 1 / Math.sqrt(ss / D + eps);
+      invs[r] = inv;
+      cs[r] = inv * inv * inv * (gwx / D);
+    };
+    let r0 = 0;
+    for (; r0 + 2 <= rows; r0 += 2) {
+      const s = xc.offset + r0 * D, t = gc.offset + r0 * D, s1 = s + D, t1 = t + D;
+      let ss = 0, gwx = 0, ss1 = 0, gwx1 = 0;
+      if (W) {
+        for (let j = 0; j < D; j++) {
+          const xv = X[s + j], xv1 = X[s1 + j], wj = W[wo + j];
+          ss += xv * xv; ss1 += xv1 * xv1;
+          gwx += G[t + j] * wj * xv; gwx1 += G[t1 + j] * wj * xv1;
+        }
+      } else {
+        for (let j = 0; j < D; j++) {
+          const xv = X[s + j], xv1 = X[s1 + j];
+          ss += xv * xv; ss1 += xv1 * xv1;
+          gwx += G[t + j] * 1 * xv; gwx1 += G[t1 + j] * 1 * xv1;
+        }
+      }
+      rowSums(r0, ss, gwx);
+      rowSums(r0 + 1, ss1, gwx1);
+    }
+    for (; r0 < rows; r0++) {
+      const s = xc.offset + r0 * D, t = gc.offset + r0 * D;
       let ss = 0, gwx = 0;
       for (let j = 0; j < D; j++) {
         const xv = X[s + j];
         ss += xv * xv;
         gwx += G[t + j] * (W ? W[wo + j] : 1) * xv;
       }
-      const inv = 1 / Math.sqrt(ss / D + eps);
-      const c = inv * inv * inv * (gwx / D);
+      rowSums(r0, ss, gwx);
+    }
+    for (let r = 0; r < rows; r++) {
+      const s = xc.offset + r * D, t = gc.offset + r * D, d = r * D;
+      const inv = invs[r], c = cs[r];
       if (W && dwAcc) {
         for (let j = 0; j < D; j++) {
           const xv = X[s + j], gv = G[t + j];
@@ -97,7 +150,7 @@ export function layerNormCpu(x: Tensor, w: Tensor | null, b: Tensor | null, eps:
     const X = backend.dataOf(xc.storage.buffer) as Floats;
     const W = wc ? (backend.dataOf(wc.storage.buffer) as Floats) : null, wo = wc ? wc.offset : 0;
     const Bv = bc ? (backend.dataOf(bc.storage.buffer) as Floats) : null, bo = bc ? bc.offset : 0;
-    const out = allocArray(x.dtype, x.size) as Floats;
+    const out = backend.takeArray(x.dtype, x.size) as Floats; // every element is written
     for (let r = 0; r < rows; r++) {
       const s = xc.offset + r * D, d = r * D;
       let mu = 0;
@@ -125,7 +178,7 @@ export function layerNormGradCpu(x: Tensor, w: Tensor | null, g: Tensor, eps: nu
   try {
     const X = backend.dataOf(xc.storage.buffer) as Floats, G = backend.dataOf(gc.storage.buffer) as Floats;
     const W = wc ? (backend.dataOf(wc.storage.buffer) as Floats) : null, wo = wc ? wc.offset : 0;
-    const dx = allocArray(x.dtype, x.size) as Floats;
+    const dx = backend.takeArray(x.dtype, x.size) as Floats; // every element is written
     const dwAcc = new Float64Array(D), dbAcc = new Float64Array(D);
     for (let r = 0; r < rows; r++) {
       const s = xc.offset + r * D, t = gc.offset + r * D, d = r * D;

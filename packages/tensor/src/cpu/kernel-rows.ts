@@ -16,7 +16,7 @@ export function mapRows(x: Tensor, rowFn: (src: ArrayLike<number>, s: number, ds
   try {
     const src = backend.dataOf(c.storage.buffer);
     const n = x.shape[x.rank - 1];
-    const out = allocArray(x.dtype, x.size) as Floats;
+    const out = backend.takeArray(x.dtype, x.size) as Floats; // every row is written by rowFn
     if (n > 0) for (let r = 0; r < x.size / n; r++) rowFn(src, c.offset + r * n, out, r * n, n);
     return Tensor.fromBuffer(backend, backend.adopt(x.dtype, out), x.shape);
   } finally {
@@ -95,7 +95,7 @@ export function softmaxGradCpu(y: Tensor, g: Tensor): Tensor | null {
   const yc = y.isContiguous() ? y : contiguous(y), gc = g.isContiguous() ? g : contiguous(g);
   try {
     const Y = backend.dataOf(yc.storage.buffer) as Floats, G = backend.dataOf(gc.storage.buffer) as Floats;
-    const out = allocArray(y.dtype, y.size) as Floats;
+    const out = backend.takeArray(y.dtype, y.size) as Floats; // every element is written
     for (let r = 0; r < rows; r++) {
       const s = yc.offset + r * D, t = gc.offset + r * D, d = r * D;
       let dot = 0;

@@ -162,3 +162,147 @@ function maxRowJs(x: Float32Array, p: number, inner: number): number {
   }
   return acc;
 }
+
+/** Rows per softmax block: about 256 KiB of input (and as much output) per call. */
+const SOFTMAX_BLOCK_FLOATS = 65536;
+
+/**
+ * Row softmax of x [rows, cols] (contiguous from xOff, cols % 4 == 0) into out (from outOff), in one
+ * wasm pass per block of rows: per row the maximum m (f32x4.max), e = exp(x − m) (the `exp` kernel's
+ * math on the float32 difference), s = Σ e in float64, out = float32(e · (1/s)) with the product in
+ * float64. Writes m to maxes[r] and s to sums[r]. A row whose m is NaN or ±∞ gets meaningless output
+ * (the caller redoes it). The sum's order is fixed (see gen-wasm-kernels.ts), so the result does not
+ * depend on the block size.
+ */
+export function wasmSoftmaxRowsF32(x: Float32Array, out: Float32Array, rows: number, cols: number, maxes: Float32Array | Float64Array, sums: Float64Array, xOff = 0, outOff = 0): void {
+  if (rows === 0) return;
+  if (cols < 4 || cols % 4 !== 0) throw new BackendError('softmax', `wasmSoftmaxRowsF32 needs cols % 4 == 0 and cols >= 4 (got ${cols})`);
+  const rt = runtimeFor('softmax');
+  const R = Math.max(1, Math.min(rows, Math.floor(SOFTMAX_BLOCK_FLOATS / cols)));
+  const pX = HEAP_BASE, pO = pX + 4 * R * cols, pM = pO + 4 * R * cols, pS = pM + 8 * R; // pS 8-aligned
+  rt.ensure(pS + 8 * R, 'softmax');
+  const f32 = rt.f32;
+  const f64 = new Float64Array(f32.buffer, pS, R);
+  for (let r0 = 0; r0 < rows; r0 += R) {
+    const r = Math.min(R, rows - r0);
+    f32.set(x.subarray(xOff + r0 * cols, xOff + (r0 + r) * cols), pX >> 2);
+    rt.k.softmax_rows(pX, pO, r, cols, pM, pS);
+    out.set(f32.subarray(pO >> 2, (pO >> 2) + r * cols), outOff + r0 * cols);
+    for (let i = 0; i < r; i++) {
+      maxes[r0 + i] = f32[(pM >> 2) + i];
+      sums[r0 + i] = f64[i];
+    }
+  }
+}
+
+/** out[outOff + r·cols + j] = x[xOff + r·cols + j] · s[sOff + r] (float32) for r < rows, j < cols. */
+export function wasmScaleRowsF32(x: Float32Array, out: Float32Array, rows: number, cols: number, s: Float32Array, xOff = 0, outOff = 0, sOff = 0): void {
+  wasmRowScalarF32('mul', false, rows, cols, x, xOff, cols, s, sOff, out, outOff);
+}
+
+/**
+ * Row-scalar binary map: out[outOff + r·cols + j] = x[xOff + r·xRs + j] op s[sOff + r] (with `reversed`,
+ * s[sOff + r] op x[…]) for r < rows, j < cols: the float32 op, so the same bits as the JS loop. Rows of
+ * x are contiguous at any stride (0 repeats one); out is packed. A row longer than a block is split.
+ */
+export function wasmRowScalarF32(
+  op: WasmBinaryOp, reversed: boolean, rows: number, cols: number,
+  x: Float32Array, xOff: number, xRs: number, s: Float32Array, sOff: number, out: Float32Array, outOff: number,
+): void {
+  if (rows === 0 || cols === 0) return;
+  const rt = runtimeFor(op);
+  const name = reversed && (op === 'sub' || op === 'div') ? (`rows_r${op}` as const) : (`rows_${op}` as const);
+  const kernel = rt.k[name];
+  const BLK = SOFTMAX_BLOCK_FLOATS;
+  const seg = Math.min(cols, BLK); // columns per row piece
+  const R = Math.max(1, Math.min(rows, Math.floor(BLK / seg)));
+  const pX = HEAP_BASE, pO = pX + 4 * R * seg + 16, pS = pO + 4 * R * seg + 16;
+  rt.ensure(pS + 4 * R, op);
+  const f32 = rt.f32;
+  const x0 = pX >> 2, o0 = pO >> 2, s0 = pS >> 2;
+  for (let c0 = 0; c0 < cols; c0 += seg) {
+    const w = Math.min(seg, cols - c0);
+    for (let r0 = 0; r0 < rows; r0 += R) {
+      const r = Math.min(R, rows - r0);
+      if (xRs === cols && w === cols) f32.set(x.subarray(xOff + r0 * w, xOff + (r0 + r) * w), x0);
+      else for (let i = 0; i < r; i++) {
+        const p = xOff + (r0 + i) * xRs + c0;
+        f32.set(x.subarray(p, p + w), x0 + i * w);
+      }
+      f32.set(s.subarray(sOff + r0, sOff + r0 + r), s0);
+      kernel(pX, pO, r, w, pS);
+      if (w === cols) out.set(f32.subarray(o0, o0 + r * w), outOff + r0 * cols);
+      else for (let i = 0; i < r; i++) out.set(f32.subarray(o0 + i * w, o0 + (i + 1) * w), outOff + (r0 + i) * cols + c0);
+    }
+  }
+}
+
+/** AdamW hyper-parameters of one step, as the float64 values the update uses. */
+export interface AdamWStepF64 { decay: number; a1: number; a2: number; beta2: number; c2: number; eps: number; stepSize: number }
+
+const ADAMW_CHUNK = 4096;
+
+/**
+ * One AdamW step over n float32s, bit for bit the float64 JS loop of optim/adamw.ts (every operation
+ * an IEEE float64 one in f64x2 lanes): pi = p·decay, m' = m + (g − m)·a1, v' = v·beta2 + g·g·a2,
+ * m = f32(m'), v = f32(v'), p = f32(pi − (m' / (√v' / c2 + eps))·stepSize). Reads p, g, m, v (from
+ * their offsets) and writes pOut, mOut, vOut (which may alias the inputs). decay = 1 without decay.
+ */
+export function wasmAdamWF32(
+  n: number, h: AdamWStepF64,
+  p: Float32Array, pOff: number, g: Float32Array, gOff: number, m: Float32Array | null, mOff: number, v: Float32Array | null, vOff: number,
+  pOut: Float32Array, mOut: Float32Array, vOut: Float32Array,
+): void {
+  if (n === 0) return;
+  const rt = runtimeFor('adamw');
+  const C = ADAMW_CHUNK;
+  const pH = HEAP_BASE, pP = pH + 64, pG = pP + 4 * C, pM = pG + 4 * C, pV = pM + 4 * C;
+  rt.ensure(pV + 4 * C, 'adamw');
+  const f32 = rt.f32;
+  const hv = new Float64Array(f32.buffer, pH, 7);
+  hv[0] = h.decay; hv[1] = h.a1; hv[2] = h.a2; hv[3] = h.beta2; hv[4] = h.c2; hv[5] = h.eps; hv[6] = h.stepSize;
+  for (let i = 0; i < n; i += C) {
+    const k = Math.min(C, n - i), k4 = (k + 3) & ~3;
+    f32.set(p.subarray(pOff + i, pOff + i + k), pP >> 2);
+    f32.set(g.subarray(gOff + i, gOff + i + k), pG >> 2);
+    if (m) f32.set(m.subarray(mOff + i, mOff + i + k), pM >> 2);
+    else f32.fill(0, pM >> 2, (pM >> 2) + k);
+    if (v) f32.set(v.subarray(vOff + i, vOff + i + k), pV >> 2);
+    else f32.fill(0, pV >> 2, (pV >> 2) + k);
+    rt.k.adamw_f32(pP, pG, pM, pV, k4, pH);
+    pOut.set(f32.subarray(pP >> 2, (pP >> 2) + k), i);
+    mOut.set(f32.subarray(pM >> 2, (pM >> 2) + k), i);
+    vOut.set(f32.subarray(pV >> 2, (pV >> 2) + k), i);
+  }
+}
+
+/**
+ * Column sums: out[outOff + c] = Σ_r x[xOff + r·xRs + c] for c < cols, r < rows (rows of x contiguous,
+ * at stride xRs), each a sequential float64 sum from the first row, rounded once: the same bits as the
+ * JS column reduction (cpu/codegen.ts). rows ≥ 1.
+ */
+export function wasmColSumF32(x: Float32Array, xOff: number, xRs: number, rows: number, cols: number, out: Float32Array, outOff = 0): void {
+  if (cols === 0) return;
+  const rt = runtimeFor('sum');
+  const BLK = SOFTMAX_BLOCK_FLOATS;
+  const seg = Math.min(cols, 16384); // columns per pass (the float64 accumulators: 128 KiB)
+  const R = Math.max(1, Math.min(rows, Math.floor(BLK / seg)));
+  const pA = HEAP_BASE, pX = pA + 8 * (seg + 4);
+  rt.ensure(pX + 4 * R * seg + 16, 'sum');
+  const f32 = rt.f32;
+  const x0 = pX >> 2;
+  for (let c0 = 0; c0 < cols; c0 += seg) {
+    const w = Math.min(seg, cols - c0);
+    for (let r0 = 0; r0 < rows; r0 += R) {
+      const r = Math.min(R, rows - r0);
+      if (xRs === cols && w === cols) f32.set(x.subarray(xOff + r0 * w, xOff + (r0 + r) * w), x0);
+      else for (let i = 0; i < r; i++) {
+        const p = xOff + (r0 + i) * xRs + c0;
+        f32.set(x.subarray(p, p + w), x0 + i * w);
+      }
+      rt.k.col_sum(pX, pA, r, w, r0 === 0 ? 1 : 0);
+    }
+    const acc = new Float64Array(f32.buffer, pA, w);
+    for (let c = 0; c < w; c++) out[outOff + c0 + c] = acc[c];
+  }
+}

@@ -25,6 +25,15 @@ export interface KernelExports {
   gelu_with_grad_f32(x: number, y: number, d: number, n: number): void;
   sum_rows(x: number, out: number, outer: number, inner: number): void;
   max_rows(x: number, out: number, outer: number, inner: number): void;
+  softmax_rows(x: number, out: number, rows: number, cols: number, mx: number, sm: number): void;
+  rows_add(x: number, out: number, rows: number, cols: number, s: number): void;
+  rows_sub(x: number, out: number, rows: number, cols: number, s: number): void;
+  rows_mul(x: number, out: number, rows: number, cols: number, s: number): void;
+  rows_div(x: number, out: number, rows: number, cols: number, s: number): void;
+  rows_rsub(x: number, out: number, rows: number, cols: number, s: number): void;
+  rows_rdiv(x: number, out: number, rows: number, cols: number, s: number): void;
+  col_sum(x: number, acc: number, rows: number, cols: number, init: number): void;
+  adamw_f32(p: number, g: number, m: number, v: number, n: number, h: number): void;
   bias_act(c: number, ldc: number, rows: number, cols: number, bias: number, mode: number, d: number): void;
   group_max(c: number, ldc: number, rows: number, cols: number, s: number, g: number, gld: number): void;
 }
