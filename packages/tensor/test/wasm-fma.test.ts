@@ -10,16 +10,9 @@ import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { setWasmGemmBlocking, wasmGemmFma, wasmKernelsAvailable, wasmSgemm } from '../src/cpu/wasm/index.js';
 import { KERNELS_FMA_SHARED_WASM_BASE64 } from '../src/cpu/wasm/kernels.gen.js';
+import { lcg } from './reference.js';
 
 const skip = wasmKernelsAvailable() ? false : 'WebAssembly SIMD128 unavailable';
-
-function lcg(n: number, seed: number): Float32Array {
-  let s = seed >>> 0 || 1;
-  return Float32Array.from({ length: n }, () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 31 - 1;
-  });
-}
 
 /** C = A·B (A [M, K], B [K, N], row-major) in float64. */
 function naive(M: number, N: number, K: number, a: Float32Array, b: Float32Array): Float64Array {

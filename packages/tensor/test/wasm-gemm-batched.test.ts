@@ -7,16 +7,9 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { setWasmGemmBlocking, setWasmGemmThreads, wasmKernelsAvailable, wasmSgemm, wasmSgemmBatched } from '../src/cpu/wasm/index.js';
 import { getSgemmImpl, setSgemmImpl, sgemmBatched, sgemmJs } from '../src/cpu/sgemm.js';
+import { lcg } from './reference.js';
 
 const skip = wasmKernelsAvailable() ? false : 'WebAssembly SIMD128 unavailable';
-
-function lcg(n: number, seed: number): Float32Array {
-  let s = seed >>> 0 || 1;
-  return Float32Array.from({ length: n }, () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 31 - 1;
-  });
-}
 
 const arb = fc.record({
   batch: fc.integer({ min: 1, max: 9 }),
