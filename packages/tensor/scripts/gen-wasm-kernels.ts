@@ -580,6 +580,161 @@ function maxRowsFn(): string {
   )`;
 }
 
+/** The float64 lanes (0,1) / (2,3) of an f32x4 expression, and two f64x2 rounded back into one f32x4. */
+const lo64 = (v: string) => `(f64x2.promote_low_f32x4 ${v})`;
+const hi64 = (v: string) => `(f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 ${v} ${v}))`;
+const pack32 = (a: string, b: string) => `(i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (f32x4.demote_f64x2_zero ${a}) (f32x4.demote_f64x2_zero ${b}))`;
+
+/**
+ * rms_scale(x, out, rows, cols, inv, w): RMSNorm's output, out[r, j] = float32((x[r, j] · inv[r]) · w[j])
+ * with both products in float64 (inv: float64 per row; x, out [rows, cols] contiguous f32, w f32,
+ * cols % 4 == 0): the bits of the JS loop `out[j] = X[j] * inv * W[j]`.
+ */
+function rmsScaleFn(): string {
+  const half = (f: (v: string) => string) => `(f64x2.mul (f64x2.mul ${f('(local.get $xv)')} (local.get $iv)) ${f('(local.get $wv)')})`;
+  return `
+  (func $rms_scale (export "rms_scale") (param $x i32) (param $out i32) (param $rows i32) (param $cols i32) (param $inv i32) (param $w i32)
+    (local $r i32) (local $j i32) (local $nb i32) (local $iv v128) (local $xv v128) (local $wv v128)
+    (local.set $nb (i32.shl (local.get $cols) (i32.const 2)))
+    (block $r_done (loop $r_loop
+      (br_if $r_done (i32.ge_s (local.get $r) (local.get $rows)))
+      (local.set $iv (f64x2.splat (f64.load (local.get $inv))))
+      (local.set $j (i32.const 0))
+      (block $c_done (loop $c_loop
+        (br_if $c_done (i32.ge_u (local.get $j) (local.get $nb)))
+        (local.set $xv (v128.load (i32.add (local.get $x) (local.get $j))))
+        (local.set $wv (v128.load (i32.add (local.get $w) (local.get $j))))
+        (v128.store (i32.add (local.get $out) (local.get $j)) ${pack32(half(lo64), half(hi64))})
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (br $c_loop)))
+      (local.set $x (i32.add (local.get $x) (local.get $nb)))
+      (local.set $out (i32.add (local.get $out) (local.get $nb)))
+      (local.set $inv (i32.add (local.get $inv) (i32.const 8)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $r_loop)))
+  )`;
+}
+
+/**
+ * rms_grad(x, g, dx, rows, cols, inv, c, w, acc): RMSNorm's gradient given per-row float64 inv[r] and
+ * c[r]: dx[r, j] = float32(((inv·g)·w) − x·c) and acc[j] += (g·x)·inv (acc: float64 [cols], rows in
+ * order), every operation in float64: the bits of the JS loop of kernel-norms.ts. cols % 4 == 0.
+ */
+function rmsGradFn(): string {
+  const d = (f: (v: string) => string) => `(f64x2.sub (f64x2.mul (f64x2.mul (local.get $iv) ${f('(local.get $gv)')}) ${f('(local.get $wv)')}) (f64x2.mul ${f('(local.get $xv)')} (local.get $cv)))`;
+  const a = (f: (v: string) => string, off: number) => `(f64x2.store offset=${off} (local.get $q) (f64x2.add (v128.load offset=${off} (local.get $q)) (f64x2.mul (f64x2.mul ${f('(local.get $gv)')} ${f('(local.get $xv)')}) (local.get $iv))))`.replace('f64x2.store', 'v128.store');
+  return `
+  (func $rms_grad (export "rms_grad") (param $x i32) (param $g i32) (param $dx i32) (param $rows i32) (param $cols i32) (param $inv i32) (param $c i32) (param $w i32) (param $acc i32)
+    (local $r i32) (local $j i32) (local $q i32) (local $nb i32) (local $iv v128) (local $cv v128) (local $xv v128) (local $gv v128) (local $wv v128)
+    (local.set $nb (i32.shl (local.get $cols) (i32.const 2)))
+    (block $r_done (loop $r_loop
+      (br_if $r_done (i32.ge_s (local.get $r) (local.get $rows)))
+      (local.set $iv (f64x2.splat (f64.load (local.get $inv))))
+      (local.set $cv (f64x2.splat (f64.load (local.get $c))))
+      (local.set $j (i32.const 0))
+      (local.set $q (local.get $acc))
+      (block $c_done (loop $c_loop
+        (br_if $c_done (i32.ge_u (local.get $j) (local.get $nb)))
+        (local.set $xv (v128.load (i32.add (local.get $x) (local.get $j))))
+        (local.set $gv (v128.load (i32.add (local.get $g) (local.get $j))))
+        (local.set $wv (v128.load (i32.add (local.get $w) (local.get $j))))
+        (v128.store (i32.add (local.get $dx) (local.get $j)) ${pack32(d(lo64), d(hi64))})
+        ${a(lo64, 0)}
+        ${a(hi64, 16)}
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (local.set $q (i32.add (local.get $q) (i32.const 32)))
+        (br $c_loop)))
+      (local.set $x (i32.add (local.get $x) (local.get $nb)))
+      (local.set $g (i32.add (local.get $g) (local.get $nb)))
+      (local.set $dx (i32.add (local.get $dx) (local.get $nb)))
+      (local.set $inv (i32.add (local.get $inv) (i32.const 8)))
+      (local.set $c (i32.add (local.get $c) (i32.const 8)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $r_loop)))
+  )`;
+}
+
+/** Lanes (x[k], y[k]) of two f32x4 expressions, as float64. */
+const pair64 = (k: number, a: string, b: string) => {
+  const bytes = [0, 1, 2, 3].map((i) => 4 * k + i);
+  return `(f64x2.promote_low_f32x4 (i8x16.shuffle ${[...bytes, ...bytes.map((i) => i + 16), ...bytes, ...bytes].join(' ')} ${a} ${b}))`;
+};
+
+/**
+ * rms_ss4(x, quads, cols, out): for rows 0 … 4·quads − 1 of x [·, cols] (contiguous f32, cols % 4 == 0),
+ * out[r] = Σ_j x[r, j]² in float64 (the square in float64), each row summed sequentially in j order
+ * (one f64x2 lane per row): the bits of the JS row loop.
+ */
+function rmsSs4Fn(): string {
+  const body = [0, 1, 2, 3].map((k) => `
+        (local.set $e ${pair64(k, '(local.get $v0)', '(local.get $v1)')})
+        (local.set $f ${pair64(k, '(local.get $v2)', '(local.get $v3)')})
+        (local.set $s0 (f64x2.add (local.get $s0) (f64x2.mul (local.get $e) (local.get $e))))
+        (local.set $s1 (f64x2.add (local.get $s1) (f64x2.mul (local.get $f) (local.get $f))))`).join('');
+  return `
+  (func $rms_ss4 (export "rms_ss4") (param $x i32) (param $quads i32) (param $cols i32) (param $out i32)
+    (local $q i32) (local $j i32) (local $nb i32) (local $s0 v128) (local $s1 v128) (local $e v128) (local $f v128) (local $v0 v128) (local $v1 v128) (local $v2 v128) (local $v3 v128)
+    (local.set $nb (i32.shl (local.get $cols) (i32.const 2)))
+    (block $q_done (loop $q_loop
+      (br_if $q_done (i32.ge_s (local.get $q) (local.get $quads)))
+      (local.set $s0 (v128.const i32x4 0 0 0 0)) (local.set $s1 (v128.const i32x4 0 0 0 0))
+      (local.set $j (i32.const 0))
+      (block $c_done (loop $c_loop
+        (br_if $c_done (i32.ge_u (local.get $j) (local.get $nb)))
+        (local.set $v0 (v128.load (i32.add (local.get $x) (local.get $j))))
+        (local.set $v1 (v128.load (i32.add (i32.add (local.get $x) (local.get $nb)) (local.get $j))))
+        (local.set $v2 (v128.load (i32.add (i32.add (local.get $x) (i32.shl (local.get $nb) (i32.const 1))) (local.get $j))))
+        (local.set $v3 (v128.load (i32.add (i32.add (local.get $x) (i32.mul (local.get $nb) (i32.const 3))) (local.get $j))))${body}
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (br $c_loop)))
+      (v128.store (local.get $out) (local.get $s0))
+      (v128.store offset=16 (local.get $out) (local.get $s1))
+      (local.set $x (i32.add (local.get $x) (i32.shl (local.get $nb) (i32.const 2))))
+      (local.set $out (i32.add (local.get $out) (i32.const 32)))
+      (local.set $q (i32.add (local.get $q) (i32.const 1)))
+      (br $q_loop)))
+  )`;
+}
+
+/**
+ * rms_sums2(x, g, w, pairs, cols, ss, gwx): for rows 0 … 2·pairs − 1 of x and g [·, cols] (contiguous
+ * f32, cols % 4 == 0) and w [cols]: ss[r] = Σ_j x² and gwx[r] = Σ_j (g·w)·x, every operation in float64,
+ * each row summed sequentially in j order (one f64x2 lane per row): the bits of the JS row loop.
+ */
+function rmsSums2Fn(): string {
+  const body = [0, 1, 2, 3].map((k) => `
+        (local.set $e ${pair64(k, '(local.get $x0)', '(local.get $x1)')})
+        (local.set $f ${pair64(k, '(local.get $g0)', '(local.get $g1)')})
+        (local.set $s0 (f64x2.add (local.get $s0) (f64x2.mul (local.get $e) (local.get $e))))
+        (local.set $s1 (f64x2.add (local.get $s1) (f64x2.mul (f64x2.mul (local.get $f) (f64x2.splat (f64.promote_f32 (f32x4.extract_lane ${k} (local.get $wv))))) (local.get $e))))`).join('');
+  return `
+  (func $rms_sums2 (export "rms_sums2") (param $x i32) (param $g i32) (param $w i32) (param $pairs i32) (param $cols i32) (param $ss i32) (param $gwx i32)
+    (local $q i32) (local $j i32) (local $nb i32) (local $s0 v128) (local $s1 v128) (local $e v128) (local $f v128) (local $x0 v128) (local $x1 v128) (local $g0 v128) (local $g1 v128) (local $wv v128)
+    (local.set $nb (i32.shl (local.get $cols) (i32.const 2)))
+    (block $q_done (loop $q_loop
+      (br_if $q_done (i32.ge_s (local.get $q) (local.get $pairs)))
+      (local.set $s0 (v128.const i32x4 0 0 0 0)) (local.set $s1 (v128.const i32x4 0 0 0 0))
+      (local.set $j (i32.const 0))
+      (block $c_done (loop $c_loop
+        (br_if $c_done (i32.ge_u (local.get $j) (local.get $nb)))
+        (local.set $x0 (v128.load (i32.add (local.get $x) (local.get $j))))
+        (local.set $x1 (v128.load (i32.add (i32.add (local.get $x) (local.get $nb)) (local.get $j))))
+        (local.set $g0 (v128.load (i32.add (local.get $g) (local.get $j))))
+        (local.set $g1 (v128.load (i32.add (i32.add (local.get $g) (local.get $nb)) (local.get $j))))
+        (local.set $wv (v128.load (i32.add (local.get $w) (local.get $j))))${body}
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (br $c_loop)))
+      (v128.store (local.get $ss) (local.get $s0))
+      (v128.store (local.get $gwx) (local.get $s1))
+      (local.set $x (i32.add (local.get $x) (i32.shl (local.get $nb) (i32.const 1))))
+      (local.set $g (i32.add (local.get $g) (i32.shl (local.get $nb) (i32.const 1))))
+      (local.set $ss (i32.add (local.get $ss) (i32.const 16)))
+      (local.set $gwx (i32.add (local.get $gwx) (i32.const 16)))
+      (local.set $q (i32.add (local.get $q) (i32.const 1)))
+      (br $q_loop)))
+  )`;
+}
+
 /**
  * softmax_rows(x, out, rows, cols, mx, sm): for each row of x [rows, cols] (contiguous, cols % 4 == 0,
  * cols ≥ 4): m = max_j x[r, j] (f32x4.max: NaN-propagating) stored as f32 at mx; e_j = exp(x_j − m)
@@ -806,6 +961,10 @@ ${softmaxRowsFn()}
 ${['add', 'sub', 'mul', 'div', 'rsub', 'rdiv'].map(rowsOpFn).join('\n')}
 ${adamwFn()}
 ${colSumFn()}
+${rmsScaleFn()}
+${rmsGradFn()}
+${rmsSs4Fn()}
+${rmsSums2Fn()}
 ${biasActFn()}
 ${groupMaxFn()}
   ;; vector constants of the elementwise kernels (see ConstPool)

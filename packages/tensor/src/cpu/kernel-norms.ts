@@ -5,6 +5,7 @@ import { allocArray } from '../dtype.js';
 import { contiguous } from '../ops/views.js';
 import { Tensor } from '../tensor.js';
 import { CpuBackend } from './backend.js';
+import { wasmKernelsAvailable, wasmRmsGradF32, wasmRmsGradSumsF32, wasmRmsScaleF32, wasmRmsSumSqF32 } from './wasm/index.js';
 
 export type Floats = Float32Array | Float64Array;
 
@@ -24,6 +25,11 @@ export function rmsOperands(x: Tensor, w: Tensor | null, extra: Tensor[] = []): 
 function rowInvRms(X: Floats, off: number, rows: number, D: number, eps: number): Float64Array {
   const invs = new Float64Array(rows);
   let r = 0;
+  if (X instanceof Float32Array && D % 4 === 0 && rows >= 4 && wasmKernelsAvailable()) {
+    // the same per-row sums on wasm (one f64x2 lane per row, each row in j order: the same bits)
+    r = wasmRmsSumSqF32(X, off, rows, D, invs);
+    for (let i = 0; i < r; i++) invs[i] = 1 / Math.sqrt(invs[i] / D + eps);
+  }
   for (; r + 4 <= rows; r += 4) {
     const s0 = off + r * D, s1 = s0 + D, s2 = s1 + D, s3 = s2 + D;
     let a0 = 0, a1 = 0, a2 = 0, a3 = 0;
@@ -54,6 +60,11 @@ export function rmsNormCpu(x: Tensor, w: Tensor | null, eps: number): Tensor | n
     const wo = wc ? wc.offset : 0;
     const out = backend.takeArray(x.dtype, x.size) as Floats; // every element is written
     const invs = rowInvRms(X, xc.offset, rows, D, eps);
+    if (W && X instanceof Float32Array && W instanceof Float32Array && D % 4 === 0 && wasmKernelsAvailable()) {
+      // the same float64 products on wasm f64x2 lanes (bitwise the loop below)
+      wasmRmsScaleF32(X, xc.offset, invs, W, wo, out as Float32Array, rows, D);
+      return Tensor.fromBuffer(backend, backend.adopt(x.dtype, out), x.shape);
+    }
     for (let r = 0; r < rows; r++) {
       const s = xc.offset + r * D, d = r * D, inv = invs[r];
       if (W) for (let j = 0; j < D; j++) out[d + j] = X[s + j] * inv * W[wo + j];
@@ -86,6 +97,12 @@ export function rmsNormGradCpu(x: Tensor, w: Tensor | null, g: Tensor, eps: numb
       cs[r] = inv * inv * inv * (gwx / D);
     };
     let r0 = 0;
+    if (W && X instanceof Float32Array && G instanceof Float32Array && W instanceof Float32Array && D % 4 === 0 && rows >= 2 && wasmKernelsAvailable()) {
+      // the same per-row sums on wasm (one f64x2 lane per row, each row in j order: the same bits)
+      const ssA = new Float64Array(rows), gwxA = new Float64Array(rows);
+      r0 = wasmRmsGradSumsF32(X, xc.offset, G, gc.offset, W, wo, rows, D, ssA, gwxA);
+      for (let i = 0; i < r0; i++) rowSums(i, ssA[i], gwxA[i]);
+    }
     for (; r0 + 2 <= rows; r0 += 2) {
       const s = xc.offset + r0 * D, t = gc.offset + r0 * D, s1 = s + D, t1 = t + D;
       let ss = 0, gwx = 0, ss1 = 0, gwx1 = 0;
@@ -115,7 +132,10 @@ export function rmsNormGradCpu(x: Tensor, w: Tensor | null, g: Tensor, eps: numb
       }
       rowSums(r0, ss, gwx);
     }
-    for (let r = 0; r < rows; r++) {
+    if (W && dwAcc && X instanceof Float32Array && G instanceof Float32Array && W instanceof Float32Array && D % 4 === 0 && wasmKernelsAvailable()) {
+      // the same float64 operations on wasm f64x2 lanes, dwAcc summed over rows in order (bitwise the loop below)
+      wasmRmsGradF32(X, xc.offset, G, gc.offset, invs, cs, W, wo, dx as Float32Array, dwAcc, rows, D);
+    } else for (let r = 0; r < rows; r++) {
       const s = xc.offset + r * D, t = gc.offset + r * D, d = r * D;
       const inv = invs[r], c = cs[r];
       if (W && dwAcc) {

@@ -306,3 +306,115 @@ export function wasmColSumF32(x: Float32Array, xOff: number, xRs: number, rows: 
     for (let c = 0; c < w; c++) out[outOff + c0 + c] = acc[c];
   }
 }
+
+/** Rows per RMSNorm block: about 256 KiB of each row operand per call. */
+function rmsBlockRows(rows: number, cols: number): number {
+  return Math.max(1, Math.min(rows, Math.floor(SOFTMAX_BLOCK_FLOATS / cols)));
+}
+
+/**
+ * RMSNorm output: out[r·cols + j] = float32((x[xOff + r·cols + j] · inv[r]) · w[wOff + j]) for r < rows,
+ * j < cols, the products in float64: bitwise the JS loop. cols % 4 == 0; out packed from 0.
+ */
+export function wasmRmsScaleF32(x: Float32Array, xOff: number, inv: Float64Array, w: Float32Array, wOff: number, out: Float32Array, rows: number, cols: number): void {
+  if (rows === 0) return;
+  if (cols % 4 !== 0) throw new BackendError('rmsNorm', `wasmRmsScaleF32 needs cols % 4 == 0 (got ${cols})`);
+  const rt = runtimeFor('rmsNorm');
+  const R = rmsBlockRows(rows, cols);
+  const pI = HEAP_BASE, pW = pI + 8 * R, pX = pW + 4 * cols, pO = pX + 4 * R * cols;
+  rt.ensure(pO + 4 * R * cols, 'rmsNorm');
+  const f32 = rt.f32;
+  const f64 = new Float64Array(f32.buffer, pI, R);
+  f32.set(w.subarray(wOff, wOff + cols), pW >> 2);
+  for (let r0 = 0; r0 < rows; r0 += R) {
+    const r = Math.min(R, rows - r0);
+    f32.set(x.subarray(xOff + r0 * cols, xOff + (r0 + r) * cols), pX >> 2);
+    f64.set(inv.subarray(r0, r0 + r));
+    rt.k.rms_scale(pX, pO, r, cols, pI, pW);
+    out.set(f32.subarray(pO >> 2, (pO >> 2) + r * cols), r0 * cols);
+  }
+}
+
+/**
+ * RMSNorm gradient given per-row float64 inv[r] and c[r]: dx[r·cols + j] = float32(((inv·g)·w) − x·c)
+ * and dwAcc[j] += (g·x)·inv over r in order, every operation in float64: bitwise the JS loop.
+ * cols % 4 == 0; x and g from their offsets, dx packed from 0.
+ */
+export function wasmRmsGradF32(
+  x: Float32Array, xOff: number, g: Float32Array, gOff: number, inv: Float64Array, c: Float64Array,
+  w: Float32Array, wOff: number, dx: Float32Array, dwAcc: Float64Array, rows: number, cols: number,
+): void {
+  if (rows === 0) return;
+  if (cols % 4 !== 0) throw new BackendError('rmsNormGrad', `wasmRmsGradF32 needs cols % 4 == 0 (got ${cols})`);
+  const rt = runtimeFor('rmsNormGrad');
+  const R = rmsBlockRows(rows, cols);
+  const pA = HEAP_BASE, pI = pA + 8 * cols, pC = pI + 8 * R, pW = pC + 8 * R, pX = pW + 4 * cols, pG = pX + 4 * R * cols, pD = pG + 4 * R * cols;
+  rt.ensure(pD + 4 * R * cols, 'rmsNormGrad');
+  const f32 = rt.f32;
+  const acc = new Float64Array(f32.buffer, pA, cols), fi = new Float64Array(f32.buffer, pI, R), fc = new Float64Array(f32.buffer, pC, R);
+  acc.set(dwAcc);
+  f32.set(w.subarray(wOff, wOff + cols), pW >> 2);
+  for (let r0 = 0; r0 < rows; r0 += R) {
+    const r = Math.min(R, rows - r0);
+    f32.set(x.subarray(xOff + r0 * cols, xOff + (r0 + r) * cols), pX >> 2);
+    f32.set(g.subarray(gOff + r0 * cols, gOff + (r0 + r) * cols), pG >> 2);
+    fi.set(inv.subarray(r0, r0 + r));
+    fc.set(c.subarray(r0, r0 + r));
+    rt.k.rms_grad(pX, pG, pD, r, cols, pI, pC, pW, pA);
+    dx.set(f32.subarray(pD >> 2, (pD >> 2) + r * cols), r0 * cols);
+  }
+  dwAcc.set(acc);
+}
+
+/**
+ * Row sums of squares for rows 0 … 4·⌊rows/4⌋ − 1: ss[r] = Σ_j x[xOff + r·cols + j]², the square and
+ * the sum in float64, each row in j order: bitwise the JS loop. Returns how many rows it did (the
+ * caller does the last rows % 4). cols % 4 == 0.
+ */
+export function wasmRmsSumSqF32(x: Float32Array, xOff: number, rows: number, cols: number, ss: Float64Array): number {
+  const quads = rows >> 2;
+  if (quads === 0) return 0;
+  if (cols % 4 !== 0) throw new BackendError('rmsNorm', `wasmRmsSumSqF32 needs cols % 4 == 0 (got ${cols})`);
+  const rt = runtimeFor('rmsNorm');
+  const R = Math.max(4, rmsBlockRows(rows, cols) & ~3);
+  const pS = HEAP_BASE, pX = pS + 8 * R;
+  rt.ensure(pX + 4 * R * cols, 'rmsNorm');
+  const f32 = rt.f32;
+  const f64 = new Float64Array(f32.buffer, pS, R);
+  const done = 4 * quads;
+  for (let r0 = 0; r0 < done; r0 += R) {
+    const r = Math.min(R, done - r0);
+    f32.set(x.subarray(xOff + r0 * cols, xOff + (r0 + r) * cols), pX >> 2);
+    rt.k.rms_ss4(pX, r >> 2, cols, pS);
+    ss.set(f64.subarray(0, r), r0);
+  }
+  return done;
+}
+
+/**
+ * For rows 0 … 2·⌊rows/2⌋ − 1: ss[r] = Σ_j x² and gwx[r] = Σ_j (g·w_j)·x (x, g from their offsets,
+ * w from wOff), every operation in float64, each row in j order: bitwise the JS loop. Returns how
+ * many rows it did (the caller does a last odd row). cols % 4 == 0.
+ */
+export function wasmRmsGradSumsF32(x: Float32Array, xOff: number, g: Float32Array, gOff: number, w: Float32Array, wOff: number, rows: number, cols: number, ss: Float64Array, gwx: Float64Array): number {
+  const pairs = rows >> 1;
+  if (pairs === 0) return 0;
+  if (cols % 4 !== 0) throw new BackendError('rmsNormGrad', `wasmRmsGradSumsF32 needs cols % 4 == 0 (got ${cols})`);
+  const rt = runtimeFor('rmsNormGrad');
+  const R = Math.max(2, rmsBlockRows(rows, cols) & ~1);
+  const pS = HEAP_BASE, pQ = pS + 8 * R, pW = pQ + 8 * R, pX = pW + 4 * cols, pG = pX + 4 * R * cols;
+  rt.ensure(pG + 4 * R * cols, 'rmsNormGrad');
+  const f32 = rt.f32;
+  const fs = new Float64Array(f32.buffer, pS, R), fq = new Float64Array(f32.buffer, pQ, R);
+  f32.set(w.subarray(wOff, wOff + cols), pW >> 2);
+  const done = 2 * pairs;
+  for (let r0 = 0; r0 < done; r0 += R) {
+    const r = Math.min(R, done - r0);
+    f32.set(x.subarray(xOff + r0 * cols, xOff + (r0 + r) * cols), pX >> 2);
+    f32.set(g.subarray(gOff + r0 * cols, gOff + (r0 + r) * cols), pG >> 2);
+    rt.k.rms_sums2(pX, pG, pW, r >> 1, cols, pS, pQ);
+    ss.set(fs.subarray(0, r), r0);
+    gwx.set(fq.subarray(0, r), r0);
+  }
+  return done;
+}

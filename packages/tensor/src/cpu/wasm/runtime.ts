@@ -34,6 +34,10 @@ export interface KernelExports {
   rows_rdiv(x: number, out: number, rows: number, cols: number, s: number): void;
   col_sum(x: number, acc: number, rows: number, cols: number, init: number): void;
   adamw_f32(p: number, g: number, m: number, v: number, n: number, h: number): void;
+  rms_scale(x: number, out: number, rows: number, cols: number, inv: number, w: number): void;
+  rms_grad(x: number, g: number, dx: number, rows: number, cols: number, inv: number, c: number, w: number, acc: number): void;
+  rms_ss4(x: number, quads: number, cols: number, out: number): void;
+  rms_sums2(x: number, g: number, w: number, pairs: number, cols: number, ss: number, gwx: number): void;
   bias_act(c: number, ldc: number, rows: number, cols: number, bias: number, mode: number, d: number): void;
   group_max(c: number, ldc: number, rows: number, cols: number, s: number, g: number, gld: number): void;
 }
