@@ -7,8 +7,8 @@ import type { Variable, nn } from '@avey/autograd';
 import type { AveyConfig } from './config.js';
 import { AveyModel, type AveyModelOptions } from './model.js';
 import {
-  SeqClsHead, TokClsHead, meanPool, mlmLogits, mlmLoss, poolingMask, seqClsLoss, tokClsLoss,
-  qaLoss, type HeadInput, type HeadOutput, type QAOutput,
+  SeqClsHead, TokClsHead, meanPool, mlmOutput, poolingMask, qaOutput, seqClsOutput, tokClsOutput,
+  type HeadInput, type HeadOutput, type QAOutput,
 } from './heads.js';
 import { xavierLinear } from './modules.js';
 
@@ -17,9 +17,7 @@ export type HeadName = 'mlm' | 'seqcls' | 'tokcls' | 'qa';
 
 export class AveyForMaskedLM extends AveyModel {
   forward(inputIds: Tensor, opts: HeadInput = {}): HeadOutput {
-    const h = this.encode(inputIds, opts);
-    const logits = mlmLogits(h, this.embed.weight);
-    return { logits, loss: opts.labels ? mlmLoss(logits, opts.labels) : null, lastHiddenState: h };
+    return mlmOutput(this.encode(inputIds, opts), this.embed.weight, opts);
   }
 }
 
@@ -35,10 +33,8 @@ export class AveyForSequenceClassification extends AveyModel {
 
   /** The pooled sentence vector after `dense` (B, d). */
   forward(inputIds: Tensor, opts: HeadInput = {}): HeadOutput {
-    const h = this.encode(inputIds, opts);
-    const pooled = meanPool(h, poolingMask(opts, inputIds.shape, this.config.mask_mode));
-    const logits = this.classifier.forward(this.dense.forward(pooled));
-    return { logits, loss: opts.labels ? seqClsLoss(logits, opts.labels, this.config.num_labels) : null, lastHiddenState: h };
+    const mask = poolingMask(opts, inputIds.shape, this.config.mask_mode);
+    return seqClsOutput(this.encode(inputIds, opts), mask, this.dense, this.classifier, this.config.num_labels, opts);
   }
 }
 
@@ -53,9 +49,7 @@ export class AveyForTokenClassification extends AveyModel {
   }
 
   forward(inputIds: Tensor, opts: HeadInput = {}): HeadOutput {
-    const h = this.encode(inputIds, opts);
-    const logits = this.classifier.forward(this.dense.forward(h));
-    return { logits, loss: opts.labels ? tokClsLoss(logits, opts.labels) : null, lastHiddenState: h };
+    return tokClsOutput(this.encode(inputIds, opts), this.dense, this.classifier, opts);
   }
 }
 
@@ -69,13 +63,7 @@ export class AveyForQuestionAnswering extends AveyModel {
   }
 
   forward(inputIds: Tensor, opts: HeadInput = {}): QAOutput {
-    const h = this.encode(inputIds, opts);
-    const logits = this.qa_outputs.forward(h); // (B, T, 2)
-    const [B, T] = inputIds.shape;
-    const startLogits = logits.narrow(-1, 0, 1).reshape([B, T]);
-    const endLogits = logits.narrow(-1, 1, 1).reshape([B, T]);
-    const loss = opts.startPositions && opts.endPositions ? qaLoss(startLogits, endLogits, opts.startPositions, opts.endPositions) : null;
-    return { logits, loss, lastHiddenState: h, startLogits, endLogits };
+    return qaOutput(this.encode(inputIds, opts), this.qa_outputs, opts);
   }
 }
 

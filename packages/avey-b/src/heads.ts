@@ -113,3 +113,35 @@ export function qaLoss(startLogits: Variable, endLogits: Variable, start: Tensor
   const le = losses.crossEntropy(endLogits, clampIgnore(end), { ignoreIndex: -100 });
   return ls.add(le).mul(0.5);
 }
+
+// ---- head outputs from a last hidden state h (B, T, d), shared by every encoder's head classes ----
+
+/** MLM: tied logits h Eᵀ (B, T, V) and, with labels, the loss. */
+export function mlmOutput(h: Variable, embedding: Variable, opts: HeadInput): HeadOutput {
+  const logits = mlmLogits(h, embedding);
+  return { logits, loss: opts.labels ? mlmLoss(logits, opts.labels) : null, lastHiddenState: h };
+}
+
+/** SeqCls: classifier(dense(meanPool(h, mask))) (B, C) and, with labels, the loss. */
+export function seqClsOutput(
+  h: Variable, mask: Tensor | null, dense: nn.Sequential, classifier: nn.Linear, numLabels: number, opts: HeadInput,
+): HeadOutput {
+  const logits = classifier.forward(dense.forward(meanPool(h, mask)));
+  return { logits, loss: opts.labels ? seqClsLoss(logits, opts.labels, numLabels) : null, lastHiddenState: h };
+}
+
+/** TokCls: classifier(dense(h)) (B, T, C) and, with labels, the per-token loss. */
+export function tokClsOutput(h: Variable, dense: nn.Sequential, classifier: nn.Linear, opts: HeadInput): HeadOutput {
+  const logits = classifier.forward(dense.forward(h));
+  return { logits, loss: opts.labels ? tokClsLoss(logits, opts.labels) : null, lastHiddenState: h };
+}
+
+/** QA span: qa_outputs(h) (B, T, 2) split into start / end logits (B, T) and, with positions, the loss. */
+export function qaOutput(h: Variable, qaOutputs: nn.Linear, opts: HeadInput): QAOutput {
+  const logits = qaOutputs.forward(h);
+  const [B, T] = h.shape;
+  const startLogits = logits.narrow(-1, 0, 1).reshape([B, T]);
+  const endLogits = logits.narrow(-1, 1, 1).reshape([B, T]);
+  const loss = opts.startPositions && opts.endPositions ? qaLoss(startLogits, endLogits, opts.startPositions, opts.endPositions) : null;
+  return { logits, loss, lastHiddenState: h, startLogits, endLogits };
+}

@@ -10,7 +10,7 @@ import { Variable, isGradEnabled, nn } from '@avey/autograd';
 import type { MaskMode } from './config.js';
 import { checkInputIds, checkMask, type EncodeOptions, type Encoder } from './encoder.js';
 import {
-  SeqClsHead, TokClsHead, meanPool, mlmLogits, mlmLoss, poolingMask, qaLoss, seqClsLoss, tokClsLoss,
+  SeqClsHead, TokClsHead, mlmOutput, poolingMask, qaOutput, seqClsOutput, tokClsOutput,
   type HeadInput, type HeadOutput, type QAOutput,
 } from './heads.js';
 import { xavierLinear } from './modules.js';
@@ -212,9 +212,7 @@ export class TransformerModel extends nn.Module implements Encoder {
 
 export class TransformerForMaskedLM extends TransformerModel {
   forward(inputIds: Tensor, opts: HeadInput = {}): HeadOutput {
-    const h = this.encode(inputIds, opts);
-    const logits = mlmLogits(h, this.embed.weight);
-    return { logits, loss: opts.labels ? mlmLoss(logits, opts.labels) : null, lastHiddenState: h };
+    return mlmOutput(this.encode(inputIds, opts), this.embed.weight, opts);
   }
 }
 
@@ -228,9 +226,8 @@ export class TransformerForSequenceClassification extends TransformerModel {
     this.classifier = classifier;
   }
   forward(inputIds: Tensor, opts: HeadInput = {}): HeadOutput {
-    const h = this.encode(inputIds, opts);
-    const logits = this.classifier.forward(this.dense.forward(meanPool(h, poolingMask(opts, inputIds.shape, this.config.mask_mode))));
-    return { logits, loss: opts.labels ? seqClsLoss(logits, opts.labels, this.config.num_labels) : null, lastHiddenState: h };
+    const mask = poolingMask(opts, inputIds.shape, this.config.mask_mode);
+    return seqClsOutput(this.encode(inputIds, opts), mask, this.dense, this.classifier, this.config.num_labels, opts);
   }
 }
 
@@ -244,9 +241,7 @@ export class TransformerForTokenClassification extends TransformerModel {
     this.classifier = classifier;
   }
   forward(inputIds: Tensor, opts: HeadInput = {}): HeadOutput {
-    const h = this.encode(inputIds, opts);
-    const logits = this.classifier.forward(this.dense.forward(h));
-    return { logits, loss: opts.labels ? tokClsLoss(logits, opts.labels) : null, lastHiddenState: h };
+    return tokClsOutput(this.encode(inputIds, opts), this.dense, this.classifier, opts);
   }
 }
 
@@ -257,13 +252,7 @@ export class TransformerForQuestionAnswering extends TransformerModel {
     this.qa_outputs = xavierLinear(config.hidden_size, 2, new Rng((opts.seed ?? 0) + 1));
   }
   forward(inputIds: Tensor, opts: HeadInput = {}): QAOutput {
-    const h = this.encode(inputIds, opts);
-    const logits = this.qa_outputs.forward(h);
-    const [B, T] = inputIds.shape;
-    const startLogits = logits.narrow(-1, 0, 1).reshape([B, T]);
-    const endLogits = logits.narrow(-1, 1, 1).reshape([B, T]);
-    const loss = opts.startPositions && opts.endPositions ? qaLoss(startLogits, endLogits, opts.startPositions, opts.endPositions) : null;
-    return { logits, loss, lastHiddenState: h, startLogits, endLogits };
+    return qaOutput(this.encode(inputIds, opts), this.qa_outputs, opts);
   }
 }
 
