@@ -19,6 +19,21 @@ const progress = (verbose: boolean) => (line: string) => {
   if (verbose) process.stderr.write(`${line}\n`);
 };
 
+/** The options `bench train` and `bench infer` share, from the CLI flags. */
+function modelBenchOptions(a: RawArgs & ModelArgs, backend: string) {
+  return {
+    model: a.model,
+    preset: a.preset,
+    configFields: a.config ? readConfigFile(a.config) : {},
+    backend,
+    gemm: a.gemm,
+    batch: a.batch,
+    warmup: a.warmup,
+    seed: a.seed,
+    log: progress(a.verbose),
+  };
+}
+
 export async function runBenchOps(args: RawArgs): Promise<void> {
   const a = args as unknown as RawArgs & { ops?: string[]; backends?: string[]; quick: boolean; peers: boolean };
   const known = ['cpu', 'webgpu', 'gpujs'];
@@ -47,20 +62,7 @@ export async function runBenchTrain(args: RawArgs): Promise<void> {
   const backend = await setupBackend(a.backend, commandOf(a));
   const { runTrainBench } = await import('@avey/benchmarks');
   process.stderr.write(`bench train: ${a.model} ${a.preset}, batch ${a.batch} × ${a.seqLen} tokens, ${a.warmup} warmup + ${a.steps} timed steps on ${backend}\n`);
-  const r = await runTrainBench({
-    model: a.model,
-    preset: a.preset,
-    configFields: a.config ? readConfigFile(a.config) : {},
-    backend,
-    gemm: a.gemm,
-    batch: a.batch,
-    seqLen: a.seqLen,
-    steps: a.steps,
-    warmup: a.warmup,
-    head: a.head,
-    seed: a.seed,
-    log: progress(a.verbose),
-  });
+  const r = await runTrainBench({ ...modelBenchOptions(a, backend), seqLen: a.seqLen, steps: a.steps, head: a.head });
   if (a.json) {
     process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
     return;
@@ -82,19 +84,7 @@ export async function runBenchInfer(args: RawArgs): Promise<void> {
   const backend = await setupBackend(a.backend, commandOf(a));
   const { runInferBench } = await import('@avey/benchmarks');
   process.stderr.write(`bench infer: ${a.model} ${a.preset}, batch ${a.batch}, lengths ${seqLens.join(', ')} on ${backend}\n`);
-  const r = await runInferBench({
-    model: a.model,
-    preset: a.preset,
-    configFields: a.config ? readConfigFile(a.config) : {},
-    backend,
-    gemm: a.gemm,
-    batch: a.batch,
-    seqLens,
-    repeats: a.repeats,
-    warmup: a.warmup,
-    seed: a.seed,
-    log: progress(a.verbose),
-  });
+  const r = await runInferBench({ ...modelBenchOptions(a, backend), seqLens, repeats: a.repeats });
   if (a.json) {
     process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
     return;
