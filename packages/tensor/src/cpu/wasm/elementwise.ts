@@ -106,6 +106,27 @@ export function wasmGeluWithGradF32(x: Float32Array, y: Float32Array, d: Float32
   }
 }
 
+/**
+ * Streams the rows of x [outer, inner] (contiguous from xOff, inner ≥ 1) through wasm memory in
+ * chunks of whole rows (as many as fit CHUNK floats, at least one: a long row grows memory). For each
+ * chunk, rows o … o + r − 1 are at byte offset X and `reduce(rt, o, r, pOut)` runs a row kernel that
+ * writes one float32 per row at byte offset pOut.
+ */
+function forRowChunks(
+  op: string, x: Float32Array, xOff: number, outer: number, inner: number,
+  reduce: (rt: WasmRuntime, o: number, r: number, pOut: number) => void,
+): void {
+  const rt = runtimeFor(op);
+  const rows = Math.max(1, Math.min(outer, Math.floor(CHUNK / inner)));
+  const pOut = X + 4 * rows * inner;
+  rt.ensure(pOut + 4 * rows, op);
+  for (let o = 0; o < outer; o += rows) {
+    const r = Math.min(rows, outer - o);
+    rt.f32.set(x.subarray(xOff + o * inner, xOff + (o + r) * inner), X >> 2);
+    reduce(rt, o, r, pOut);
+  }
+}
+
 /** x: [outer, inner] contiguous from xOff → out[outOff + o] = Σ_i x[o, i] (float64 sums, rounded once). */
 export function wasmSumRowsF32(x: Float32Array, out: Float32Array, outer: number, inner: number, xOff = 0, outOff = 0): void {
   if (outer === 0) return;
@@ -113,18 +134,10 @@ export function wasmSumRowsF32(x: Float32Array, out: Float32Array, outer: number
     out.fill(0, outOff, outOff + outer);
     return;
   }
-  const rt = runtimeFor('sum');
-  // rows per chunk: as many whole rows as fit CHUNK floats, at least one (a long row grows memory)
-  const rows = Math.max(1, Math.min(outer, Math.floor(CHUNK / inner)));
-  const pOut = X + 4 * rows * inner;
-  rt.ensure(pOut + 4 * rows, 'sum');
-  const f32 = rt.f32;
-  for (let o = 0; o < outer; o += rows) {
-    const r = Math.min(rows, outer - o);
-    f32.set(x.subarray(xOff + o * inner, xOff + (o + r) * inner), X >> 2);
+  forRowChunks('sum', x, xOff, outer, inner, (rt, o, r, pOut) => {
     rt.k.sum_rows(X, pOut, r, inner);
-    out.set(f32.subarray(pOut >> 2, (pOut >> 2) + r), outOff + o);
-  }
+    out.set(rt.f32.subarray(pOut >> 2, (pOut >> 2) + r), outOff + o);
+  });
 }
 
 /** x: [outer, inner] contiguous from xOff, inner ≥ 1 → out[outOff + o] = max_i x[o, i], exactly the
@@ -136,21 +149,14 @@ export function wasmMaxRowsF32(x: Float32Array, out: Float32Array, outer: number
     for (let o = 0; o < outer; o++) out[outOff + o] = maxRowJs(x, xOff + o * inner, inner);
     return;
   }
-  const rt = runtimeFor('max');
-  const rows = Math.max(1, Math.min(outer, Math.floor(CHUNK / inner)));
-  const pOut = X + 4 * rows * inner;
-  rt.ensure(pOut + 4 * rows, 'max');
-  const f32 = rt.f32;
-  for (let o = 0; o < outer; o += rows) {
-    const r = Math.min(rows, outer - o);
-    f32.set(x.subarray(xOff + o * inner, xOff + (o + r) * inner), X >> 2);
+  forRowChunks('max', x, xOff, outer, inner, (rt, o, r, pOut) => {
     rt.k.max_rows(X, pOut, r, inner);
-    const q = pOut >> 2;
+    const f32 = rt.f32, q = pOut >> 2;
     for (let i = 0; i < r; i++) {
       const m = f32[q + i];
       out[outOff + o + i] = m === 0 || m !== m ? maxRowJs(x, xOff + (o + i) * inner, inner) : m;
     }
-  }
+  });
 }
 
 /** The JS reduction's row maximum (cpu/exprs.ts 'max'): first maximum, NaN wins. */
