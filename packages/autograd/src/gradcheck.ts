@@ -8,7 +8,7 @@
 // gradgradcheck applies the same check to x ↦ Σ v·∂(Σ r·f)/∂x computed with createGraph.
 
 import * as T from '@avey/tensor';
-import { AveyError, type Tensor } from '@avey/tensor';
+import { AveyError, mulberry32 as rng, type Tensor } from '@avey/tensor';
 import { grad } from './engine.js';
 import { Variable, isFloatDType } from './variable.js';
 
@@ -31,18 +31,6 @@ export interface GradcheckResult {
 }
 
 type Fn = (...xs: Variable[]) => Variable | Variable[];
-
-/** Small deterministic PRNG (mulberry32) for cotangents. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const f64 = (data: Float64Array, shape: readonly number[]) => T.tensor(data, { dtype: 'float64', shape: [...shape], backend: 'cpu' });
 

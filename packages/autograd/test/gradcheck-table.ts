@@ -10,6 +10,7 @@ import fc from 'fast-check';
 import * as T from '@avey/tensor';
 import type { Tensor } from '@avey/tensor';
 import { ops, losses, nn, type Variable } from '../src/index.js';
+import { mulberry32 as prng } from '@avey/tensor';
 
 export interface Case {
   inputs: Tensor[];
@@ -21,16 +22,6 @@ export interface Case {
 }
 
 // ---- data ---------------------------------------------------------------------------------------
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const numel = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
 type Range = 'any' | 'pos' | 'nonzero' | 'clampSafe';
 function values(shape: readonly number[], seed: number, range: Range = 'any'): Tensor {

@@ -17,6 +17,7 @@ import * as T from '@avey/tensor';
 import type { Tensor } from '@avey/tensor';
 import { Variable, grad, ops, losses, nn, isFloatDType } from '../src/index.js';
 import { TABLE, type Case } from './gradcheck-table.js';
+import { mulberry32 as prng } from '@avey/tensor';
 
 // ---- adapter (or the reason there is none) --------------------------------------------------------
 let why = '';
@@ -53,16 +54,6 @@ const tolFor = (name: string): Tol => TOL[name] ?? DEFAULT_TOL;
 const LARGE_TOL: Partial<Record<string, Tol>> = {};
 
 // ---- host data ------------------------------------------------------------------------------------
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const numel = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
 const uniform = (seed: number, n: number): Float32Array => {
   const r = prng(seed);

@@ -18,7 +18,7 @@ export {
 } from './engine.js';
 export { getKernel, listKernels, registerKernel, type KernelName, type KernelSignatures } from './registry.js';
 export { TENSORS, keep, scope, scopeDepth, type HasTensors } from './scope.js';
-export { Rng, manualSeed, rand, randn, type RandomOptions } from './random.js';
+export { Rng, manualSeed, mulberry32, rand, randn, type RandomOptions } from './random.js';
 
 export {
   arange, eye, full, fullLike, linspace, oneHot, ones, onesLike, tensor, toBackend, zeros, zerosLike,

@@ -180,3 +180,16 @@ export function randn(shape: readonly number[], opts: RandomOptions = {}): Tenso
   const r = opts.seed === undefined ? globalRng : new Rng(opts.seed);
   return r.normal(shape, 0, 1, opts);
 }
+
+/** mulberry32: a tiny 32-bit PRNG, floats in [0, 1). Not the tensor RNG (that is `Rng`,
+ *  xoshiro128**): a cheap, reproducible stream for test data and gradcheck's cotangents. */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

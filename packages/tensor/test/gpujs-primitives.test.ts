@@ -8,19 +8,9 @@ import fc from 'fast-check';
 import type { BinaryOp, DType, ReduceOp, StridedRef, TypedArray, UnaryOp, View } from '../src/backend.js';
 import { BackendError, DTypeError, IndexError } from '../src/errors.js';
 import { availableModes, createGpuJsBackendTyped, gpuJsBackendFactory, type GpuJsBackend } from '../src/gpujs/index.js';
+import { mulberry32 } from '../src/index.js';
 
 // ---- deterministic data -------------------------------------------------------------------------
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const prod = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
 

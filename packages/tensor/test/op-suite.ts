@@ -17,6 +17,7 @@ import {
   type Ref, at, refBroadcastShape, refErf, refMap, refMatmul, refPermute, refReduce, refSize, refTopk, refZip,
   ravel, unravel,
 } from './reference.js';
+import { mulberry32 as prng } from '../src/index.js';
 
 export interface OpSuiteOptions {
   /** float32 tolerance per op: |got - want| ≤ tol · (1 + |want|). Default 2e-5. */
@@ -31,18 +32,6 @@ const FC_SEED = process.env.FC_SEED ? Number(process.env.FC_SEED) : 20261123;
 const fcParams = (numRuns: number): fc.Parameters<unknown> => ({ numRuns, seed: FC_SEED, endOnFailure: true, includeErrorInReport: true });
 
 // ---- deterministic values -------------------------------------------------------------------
-
-/** mulberry32: a tiny seeded generator for test data (independent of the package's Rng). */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Domain = 'any' | 'pos' | 'nonzero' | 'int' | 'small' | 'halves' | 'bool' | 'ties';
 

@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import type { BackendBuffer, BinaryOp, DType, ReduceOp, StridedRef, UnaryOp, View } from '../src/backend.js';
 import { BackendError, DTypeError } from '../src/errors.js';
 import { createWebGPUBackend, liveDeviceCount, type WebGPUBackend } from '../src/webgpu/index.js';
+import { mulberry32 as rng } from '../src/index.js';
 
 // ---- backend (or the reason there is none) --------------------------------------------------------
 let be: WebGPUBackend | null = null;
@@ -73,16 +74,6 @@ function close(got: readonly number[], want: readonly number[], msg: string, ato
     if (!Number.isFinite(w)) { assert.equal(g, w, `${msg}[${i}]`); continue; }
     assert.ok(Math.abs(g - w) <= atol + rtol * Math.abs(w), `${msg}[${i}]: got ${g}, want ${w}`);
   }
-}
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 const f32 = Math.fround;
 function randn(n: number, seed: number, lo = -4, hi = 4): number[] {
