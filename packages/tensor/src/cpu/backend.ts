@@ -13,7 +13,7 @@ import { dgemm } from './dgemm.js';
 import { binaryExpr, reduceSpec, unaryExpr } from './exprs.js';
 import { gatherInto, scatterAddInto, topkInto } from './index-ops.js';
 import { sgemmBatched } from './sgemm.js';
-import { installWasmKernels, wasmAdamWF32, type AdamWStepF64, wasmBinaryF32, wasmBinaryRowsF32, wasmKernelsAvailable, wasmRowScalarF32, wasmColSumF32, wasmMaxRowsF32, wasmUnaryF32, type WasmBinaryOp, type WasmUnaryOp } from './wasm/index.js';
+import { installWasmKernels, wasmTensorHeap, type WasmHeap, wasmAdamWF32, type AdamWStepF64, wasmBinaryF32, wasmBinaryRowsF32, wasmKernelsAvailable, wasmRowScalarF32, wasmColSumF32, wasmMaxRowsF32, wasmUnaryF32, type WasmBinaryOp, type WasmUnaryOp } from './wasm/index.js';
 
 // float32 GEMM: the WebAssembly SIMD kernels (docs/cpu-kernels.md) whenever the engine has SIMD128,
 // else the blocked plain-JS loop. AVEY_CPU_GEMM=js keeps the JS loop (to compare, or to debug).
@@ -30,6 +30,10 @@ const WASM_MIN_ROW = 32;
  *  with one `TypedArray.set` (memcpy) per row instead of an element loop. */
 const SET_MIN_ROW = 16;
 const wasmElementwise = gemmEnv !== 'js' && wasmKernelsAvailable();
+// float32 tensor storage inside the wasm kernels' shared memory, so that the kernels work on it in
+// place (wasm/heap.ts). AVEY_CPU_HEAP=0 keeps every tensor in ordinary arrays (to compare, or debug).
+const heapEnv = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.AVEY_CPU_HEAP;
+const wasmHeap: WasmHeap | null = wasmElementwise && heapEnv !== '0' ? wasmTensorHeap() : null;
 const WASM_BINARY = new Set<string>(['add', 'sub', 'mul', 'div']);
 const WASM_UNARY = new Set<string>(['exp', 'erf', 'gelu', 'sigmoid']);
 
@@ -97,6 +101,13 @@ export class CpuBackend implements Backend {
    *  one of the same dtype and length is pooled. Contents are unspecified unless `zero` (then all 0);
    *  the caller must write every element it does not zero. Hand it back with `adopt`. */
   takeArray(dtype: DType, size: number, zero = false): TypedArray {
+    if (dtype === 'float32' && size >= POOL_MIN_ELEMENTS && wasmHeap !== null) {
+      const a = wasmHeap.allocF32(size);
+      if (a !== null) {
+        if (zero) a.fill(0);
+        return a;
+      }
+    }
     if (size >= POOL_MIN_ELEMENTS) {
       const list = this.pool.get(`${dtype}:${size}`);
       const a = list?.pop();
@@ -110,6 +121,7 @@ export class CpuBackend implements Backend {
   }
 
   private recycle(dtype: DType, a: TypedArray): void {
+    if (wasmHeap !== null && a instanceof Float32Array && wasmHeap.release(a)) return;
     if (a.length < POOL_MIN_ELEMENTS || a.byteOffset !== 0 || a.byteLength !== a.buffer.byteLength) return;
     if (this.pooledBytes + a.byteLength > POOL_MAX_BYTES) return;
     const key = `${dtype}:${a.length}`;
@@ -144,7 +156,8 @@ export class CpuBackend implements Backend {
   }
   readSync(ref: StridedRef): TypedArray {
     const { dtype } = ref.buffer;
-    const out = this.takeArray(dtype, sizeOf(ref.view.shape)); // every element is copied into it
+    // an ordinary array (never wasm-heap storage): what reading hands to the caller is theirs to keep
+    const out = allocArray(dtype, sizeOf(ref.view.shape)); // every element is copied into it
     this.copyInto(out, 0, contiguousStrides(ref.view.shape), ref, 'read');
     return out;
   }

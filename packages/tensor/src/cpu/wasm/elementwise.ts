@@ -1,9 +1,10 @@
 // float32 elementwise maps and last-axis sums on the wasm SIMD kernels.
 //
-// The data lives in JS Float32Arrays, so every call streams it through wasm memory in chunks of
-// CHUNK elements: copy the inputs' chunk in (it stays in L1/L2), run the kernel, copy the result
-// out. Memory traffic is therefore the same as a plain JS loop (read inputs, write output) plus
-// cache-resident copies. Outputs may alias inputs (each chunk is read before it is written).
+// Arrays that are views of the kernels' memory (tensor storage, heap.ts) are read and written in
+// place: one kernel call over the whole range (the last n % 4 elements, which a whole-vector kernel
+// would over-run, are done apart). Any other array is streamed through the scratch area in chunks of
+// CHUNK elements: copy the inputs' chunk in (it stays in L1/L2), run the kernel, copy the result out.
+// Outputs may alias inputs (each vector / chunk is read before it is written).
 //
 // Signatures (all lengths in elements; offsets default to 0):
 //   wasmBinaryF32(op, a, b, out, n, aOff?, bOff?, outOff?)  out[i] = a[i] op b[i], i < n
@@ -11,7 +12,6 @@
 //   wasmSumRowsF32(x, out, outer, inner, xOff?, outOff?)   out[o] = Σ_i x[o·inner + i] (float64 accumulation)
 
 import { BackendError } from '../../errors.js';
-import { HEAP_BASE } from './kernels.gen.js';
 import { wasmRuntime, type WasmRuntime } from './runtime.js';
 
 export type WasmBinaryOp = 'add' | 'sub' | 'mul' | 'div';
@@ -21,7 +21,7 @@ export type WasmUnaryOp = 'exp' | 'erf' | 'gelu' | 'sigmoid';
 // floats per array per chunk: 32 KiB, three arrays fit L2 easily. A multiple of 16, so the map
 // kernels' whole-vector over-run past a partial chunk stays inside its buffer.
 const CHUNK = 8192;
-const X = HEAP_BASE; // byte offsets of the chunk buffers in wasm memory (above the constants)
+const X = 0; // byte offsets of the chunk buffers in the scratch area
 const Y = X + 4 * CHUNK;
 const O = Y + 4 * CHUNK;
 
@@ -34,16 +34,28 @@ function runtimeFor(op: string): WasmRuntime {
 /** out[outOff + i] = a[aOff + i] op b[bOff + i] for i < n. */
 export function wasmBinaryF32(op: WasmBinaryOp, a: Float32Array, b: Float32Array, out: Float32Array, n: number, aOff = 0, bOff = 0, outOff = 0): void {
   const rt = runtimeFor(op);
-  rt.ensure(O + 4 * CHUNK, op);
-  const f32 = rt.f32;
   const kernel = rt.k[`${op}_f32` as const];
+  const pa = rt.heap.ptr(a, aOff), pb = rt.heap.ptr(b, bOff), po = rt.heap.ptr(out, outOff);
+  if (pa >= 0 && pb >= 0 && po >= 0) {
+    const n4 = n & ~3;
+    if (n4 > 0) kernel(pa, pb, po, n4);
+    // the float32 op of two float32s is the float64 op rounded once: the kernel's bits
+    for (let i = n4; i < n; i++) out[outOff + i] = binaryJs(op, a[aOff + i], b[bOff + i]);
+    return;
+  }
+  const S = rt.scratch(O + 4 * CHUNK, op);
+  const f32 = rt.f32;
   for (let i = 0; i < n; i += CHUNK) {
     const m = Math.min(CHUNK, n - i);
-    f32.set(a.subarray(aOff + i, aOff + i + m), X >> 2);
-    f32.set(b.subarray(bOff + i, bOff + i + m), Y >> 2);
-    kernel(X, Y, O, m);
-    out.set(f32.subarray(O >> 2, (O >> 2) + m), outOff + i);
+    f32.set(a.subarray(aOff + i, aOff + i + m), (S + X) >> 2);
+    f32.set(b.subarray(bOff + i, bOff + i + m), (S + Y) >> 2);
+    kernel(S + X, S + Y, S + O, m);
+    out.set(f32.subarray((S + O) >> 2, ((S + O) >> 2) + m), outOff + i);
   }
+}
+
+function binaryJs(op: WasmBinaryOp, x: number, y: number): number {
+  return op === 'add' ? x + y : op === 'sub' ? x - y : op === 'mul' ? x * y : x / y;
 }
 
 /** Row-strided binary map: out[outOff + r·outRs + j] = a[aOff + r·aRs + j] op b[bOff + r·bRs + j] for
@@ -60,11 +72,17 @@ export function wasmBinaryRowsF32(
     return;
   }
   const rt = runtimeFor(op);
-  rt.ensure(O + 4 * CHUNK, op);
-  const f32 = rt.f32;
   const kernel = rt.k[`${op}_f32` as const];
+  const ha = rt.heap.ptr(a, aOff), hb = rt.heap.ptr(b, bOff), ho = rt.heap.ptr(out, outOff);
+  if (ha >= 0 && hb >= 0 && ho >= 0 && cols % 4 === 0) {
+    if (aRs === cols && bRs === cols && outRs === cols) kernel(ha, hb, ho, rows * cols);
+    else for (let r = 0; r < rows; r++) kernel(ha + 4 * r * aRs, hb + 4 * r * bRs, ho + 4 * r * outRs, cols);
+    return;
+  }
+  const S = rt.scratch(O + 4 * CHUNK, op);
+  const f32 = rt.f32;
   const per = Math.floor(CHUNK / cols);
-  const x0 = X >> 2, y0 = Y >> 2, o0 = O >> 2;
+  const x0 = (S + X) >> 2, y0 = (S + Y) >> 2, o0 = (S + O) >> 2;
   for (let r0 = 0; r0 < rows; r0 += per) {
     const m = Math.min(per, rows - r0);
     for (let i = 0; i < m; i++) {
@@ -72,7 +90,7 @@ export function wasmBinaryRowsF32(
       f32.set(a.subarray(pa, pa + cols), x0 + i * cols);
       f32.set(b.subarray(pb, pb + cols), y0 + i * cols);
     }
-    kernel(X, Y, O, m * cols);
+    kernel(S + X, S + Y, S + O, m * cols);
     for (let i = 0; i < m; i++) out.set(f32.subarray(o0 + i * cols, o0 + (i + 1) * cols), outOff + (r0 + i) * outRs);
   }
 }
@@ -80,14 +98,21 @@ export function wasmBinaryRowsF32(
 /** out[outOff + i] = op(x[xOff + i]) for i < n. */
 export function wasmUnaryF32(op: WasmUnaryOp, x: Float32Array, out: Float32Array, n: number, xOff = 0, outOff = 0): void {
   const rt = runtimeFor(op);
-  rt.ensure(O + 4 * CHUNK, op);
-  const f32 = rt.f32;
   const kernel = rt.k[`${op}_f32` as const];
-  for (let i = 0; i < n; i += CHUNK) {
+  let i = 0;
+  const px = rt.heap.ptr(x, xOff), po = rt.heap.ptr(out, outOff);
+  if (px >= 0 && po >= 0) {
+    i = n & ~3;
+    if (i > 0) kernel(px, po, i);
+    if (i === n) return; // else the last n % 4 through scratch (the same kernel, so the same bits)
+  }
+  const S = rt.scratch(O + 4 * CHUNK, op);
+  const f32 = rt.f32;
+  for (; i < n; i += CHUNK) {
     const m = Math.min(CHUNK, n - i);
-    f32.set(x.subarray(xOff + i, xOff + i + m), X >> 2);
-    kernel(X, O, m);
-    out.set(f32.subarray(O >> 2, (O >> 2) + m), outOff + i);
+    f32.set(x.subarray(xOff + i, xOff + i + m), (S + X) >> 2);
+    kernel(S + X, S + O, m);
+    out.set(f32.subarray((S + O) >> 2, ((S + O) >> 2) + m), outOff + i);
   }
 }
 
@@ -95,35 +120,47 @@ export function wasmUnaryF32(op: WasmUnaryOp, x: Float32Array, out: Float32Array
  *  (Φ: the standard normal CDF via the kernels' erf, φ its density). */
 export function wasmGeluWithGradF32(x: Float32Array, y: Float32Array, d: Float32Array, n: number, xOff = 0, yOff = 0, dOff = 0): void {
   const rt = runtimeFor('gelu');
-  rt.ensure(O + 4 * CHUNK, 'gelu');
+  let i = 0;
+  const px = rt.heap.ptr(x, xOff), py = rt.heap.ptr(y, yOff), pd = rt.heap.ptr(d, dOff);
+  if (px >= 0 && py >= 0 && pd >= 0) {
+    i = n & ~3;
+    if (i > 0) rt.k.gelu_with_grad_f32(px, py, pd, i);
+    if (i === n) return;
+  }
+  const S = rt.scratch(O + 4 * CHUNK, 'gelu');
   const f32 = rt.f32;
-  for (let i = 0; i < n; i += CHUNK) {
+  for (; i < n; i += CHUNK) {
     const m = Math.min(CHUNK, n - i);
-    f32.set(x.subarray(xOff + i, xOff + i + m), X >> 2);
-    rt.k.gelu_with_grad_f32(X, Y, O, m);
-    y.set(f32.subarray(Y >> 2, (Y >> 2) + m), yOff + i);
-    d.set(f32.subarray(O >> 2, (O >> 2) + m), dOff + i);
+    f32.set(x.subarray(xOff + i, xOff + i + m), (S + X) >> 2);
+    rt.k.gelu_with_grad_f32(S + X, S + Y, S + O, m);
+    y.set(f32.subarray((S + Y) >> 2, ((S + Y) >> 2) + m), yOff + i);
+    d.set(f32.subarray((S + O) >> 2, ((S + O) >> 2) + m), dOff + i);
   }
 }
 
 /**
- * Streams the rows of x [outer, inner] (contiguous from xOff, inner ≥ 1) through wasm memory in
- * chunks of whole rows (as many as fit CHUNK floats, at least one: a long row grows memory). For each
- * chunk, rows o … o + r − 1 are at byte offset X and `reduce(rt, o, r, pOut)` runs a row kernel that
- * writes one float32 per row at byte offset pOut.
+ * Runs a row kernel over the rows of x [outer, inner] (contiguous from xOff, inner ≥ 1) in chunks of
+ * whole rows (as many as fit CHUNK floats, at least one: a long row grows the scratch area). For each
+ * chunk, rows o … o + r − 1 are at byte address pX (x itself when it is a heap view, else a copy in
+ * scratch) and `reduce(rt, o, r, pX, pOut)` runs a kernel that writes one float32 per row at pOut.
  */
 function forRowChunks(
   op: string, x: Float32Array, xOff: number, outer: number, inner: number,
-  reduce: (rt: WasmRuntime, o: number, r: number, pOut: number) => void,
+  reduce: (rt: WasmRuntime, o: number, r: number, pX: number, pOut: number) => void,
 ): void {
   const rt = runtimeFor(op);
   const rows = Math.max(1, Math.min(outer, Math.floor(CHUNK / inner)));
-  const pOut = X + 4 * rows * inner;
-  rt.ensure(pOut + 4 * rows, op);
+  const hx = rt.heap.ptr(x, xOff);
+  const S = rt.scratch(4 * rows * (hx >= 0 ? 1 : inner + 1), op);
+  const pOut = S + (hx >= 0 ? 0 : 4 * rows * inner);
   for (let o = 0; o < outer; o += rows) {
     const r = Math.min(rows, outer - o);
-    rt.f32.set(x.subarray(xOff + o * inner, xOff + (o + r) * inner), X >> 2);
-    reduce(rt, o, r, pOut);
+    if (hx >= 0) {
+      reduce(rt, o, r, hx + 4 * o * inner, pOut);
+    } else {
+      rt.f32.set(x.subarray(xOff + o * inner, xOff + (o + r) * inner), S >> 2);
+      reduce(rt, o, r, S, pOut);
+    }
   }
 }
 
@@ -134,8 +171,8 @@ export function wasmSumRowsF32(x: Float32Array, out: Float32Array, outer: number
     out.fill(0, outOff, outOff + outer);
     return;
   }
-  forRowChunks('sum', x, xOff, outer, inner, (rt, o, r, pOut) => {
-    rt.k.sum_rows(X, pOut, r, inner);
+  forRowChunks('sum', x, xOff, outer, inner, (rt, o, r, pX, pOut) => {
+    rt.k.sum_rows(pX, pOut, r, inner);
     out.set(rt.f32.subarray(pOut >> 2, (pOut >> 2) + r), outOff + o);
   });
 }
@@ -149,8 +186,8 @@ export function wasmMaxRowsF32(x: Float32Array, out: Float32Array, outer: number
     for (let o = 0; o < outer; o++) out[outOff + o] = maxRowJs(x, xOff + o * inner, inner);
     return;
   }
-  forRowChunks('max', x, xOff, outer, inner, (rt, o, r, pOut) => {
-    rt.k.max_rows(X, pOut, r, inner);
+  forRowChunks('max', x, xOff, outer, inner, (rt, o, r, pX, pOut) => {
+    rt.k.max_rows(pX, pOut, r, inner);
     const f32 = rt.f32, q = pOut >> 2;
     for (let i = 0; i < r; i++) {
       const m = f32[q + i];
@@ -185,15 +222,21 @@ export function wasmSoftmaxRowsF32(x: Float32Array, out: Float32Array, rows: num
   if (cols < 4 || cols % 4 !== 0) throw new BackendError('softmax', `wasmSoftmaxRowsF32 needs cols % 4 == 0 and cols >= 4 (got ${cols})`);
   const rt = runtimeFor('softmax');
   const R = Math.max(1, Math.min(rows, Math.floor(SOFTMAX_BLOCK_FLOATS / cols)));
-  const pX = HEAP_BASE, pO = pX + 4 * R * cols, pM = pO + 4 * R * cols, pS = pM + 8 * R; // pS 8-aligned
-  rt.ensure(pS + 8 * R, 'softmax');
+  const hx = rt.heap.ptr(x, xOff), ho = rt.heap.ptr(out, outOff), direct = hx >= 0 && ho >= 0;
+  const oM = 0, oS = oM + 8 * R, oX = oS + 8 * R, oO = oX + 4 * R * cols; // oS 8-aligned
+  const S = rt.scratch(direct ? oX : oO + 4 * R * cols, 'softmax');
   const f32 = rt.f32;
+  const pM = S + oM, pS = S + oS;
   const f64 = new Float64Array(f32.buffer, pS, R);
   for (let r0 = 0; r0 < rows; r0 += R) {
     const r = Math.min(R, rows - r0);
-    f32.set(x.subarray(xOff + r0 * cols, xOff + (r0 + r) * cols), pX >> 2);
-    rt.k.softmax_rows(pX, pO, r, cols, pM, pS);
-    out.set(f32.subarray(pO >> 2, (pO >> 2) + r * cols), outOff + r0 * cols);
+    if (direct) {
+      rt.k.softmax_rows(hx + 4 * r0 * cols, ho + 4 * r0 * cols, r, cols, pM, pS);
+    } else {
+      f32.set(x.subarray(xOff + r0 * cols, xOff + (r0 + r) * cols), (S + oX) >> 2);
+      rt.k.softmax_rows(S + oX, S + oO, r, cols, pM, pS);
+      out.set(f32.subarray((S + oO) >> 2, ((S + oO) >> 2) + r * cols), outOff + r0 * cols);
+    }
     for (let i = 0; i < r; i++) {
       maxes[r0 + i] = f32[(pM >> 2) + i];
       sums[r0 + i] = f64[i];
@@ -220,10 +263,25 @@ export function wasmRowScalarF32(
   const name = reversed && (op === 'sub' || op === 'div') ? (`rows_r${op}` as const) : (`rows_${op}` as const);
   const kernel = rt.k[name];
   const BLK = SOFTMAX_BLOCK_FLOATS;
+  const hx = rt.heap.ptr(x, xOff), ho = rt.heap.ptr(out, outOff);
+  if (hx >= 0 && ho >= 0 && cols % 4 === 0) {
+    // in place: the row scalars through scratch, a block of rows per call (a row per call when the
+    // rows of x are not packed)
+    const R = Math.min(rows, BLK);
+    const pS = rt.scratch(4 * R, op);
+    const f32 = rt.f32;
+    for (let r0 = 0; r0 < rows; r0 += R) {
+      const r = Math.min(R, rows - r0);
+      f32.set(s.subarray(sOff + r0, sOff + r0 + r), pS >> 2);
+      if (xRs === cols) kernel(hx + 4 * r0 * cols, ho + 4 * r0 * cols, r, cols, pS);
+      else for (let i = 0; i < r; i++) kernel(hx + 4 * (r0 + i) * xRs, ho + 4 * (r0 + i) * cols, 1, cols, pS + 4 * i);
+    }
+    return;
+  }
   const seg = Math.min(cols, BLK); // columns per row piece
   const R = Math.max(1, Math.min(rows, Math.floor(BLK / seg)));
-  const pX = HEAP_BASE, pO = pX + 4 * R * seg + 16, pS = pO + 4 * R * seg + 16;
-  rt.ensure(pS + 4 * R, op);
+  const S = rt.scratch(4 * (2 * R * seg + R) + 32, op);
+  const pX = S, pO = pX + 4 * R * seg + 16, pS = pO + 4 * R * seg + 16;
   const f32 = rt.f32;
   const x0 = pX >> 2, o0 = pO >> 2, s0 = pS >> 2;
   for (let c0 = 0; c0 < cols; c0 += seg) {
@@ -262,11 +320,24 @@ export function wasmAdamWF32(
   if (n === 0) return;
   const rt = runtimeFor('adamw');
   const C = ADAMW_CHUNK;
-  const pH = HEAP_BASE, pP = pH + 64, pG = pP + 4 * C, pM = pG + 4 * C, pV = pM + 4 * C;
-  rt.ensure(pV + 4 * C, 'adamw');
+  const heap = rt.heap;
+  const hp = heap.ptr(p, pOff), hg = heap.ptr(g, gOff), hm = m ? heap.ptr(m, mOff) : -1, hv0 = v ? heap.ptr(v, vOff) : -1;
+  const hpo = heap.ptr(pOut), hmo = heap.ptr(mOut), hvo = heap.ptr(vOut);
+  const direct = n % 4 === 0 && hp >= 0 && hg >= 0 && hm >= 0 && hv0 >= 0 && hpo >= 0 && hmo >= 0 && hvo >= 0;
+  const S = rt.scratch(direct ? 64 : 64 + 16 * C, 'adamw');
+  const pH = S, pP = pH + 64, pG = pP + 4 * C, pM = pG + 4 * C, pV = pM + 4 * C;
   const f32 = rt.f32;
   const hv = new Float64Array(f32.buffer, pH, 7);
   hv[0] = h.decay; hv[1] = h.a1; hv[2] = h.a2; hv[3] = h.beta2; hv[4] = h.c2; hv[5] = h.eps; hv[6] = h.stepSize;
+  if (direct) {
+    // the kernel updates p, m, v in place: start the outputs as copies of the inputs (memmoves
+    // inside wasm memory; no-ops where an output aliases its input)
+    if (hpo !== hp) f32.copyWithin(hpo >> 2, hp >> 2, (hp >> 2) + n);
+    if (hmo !== hm) f32.copyWithin(hmo >> 2, hm >> 2, (hm >> 2) + n);
+    if (hvo !== hv0) f32.copyWithin(hvo >> 2, hv0 >> 2, (hv0 >> 2) + n);
+    rt.k.adamw_f32(hpo, hg, hmo, hvo, n, pH);
+    return;
+  }
   for (let i = 0; i < n; i += C) {
     const k = Math.min(C, n - i), k4 = (k + 3) & ~3;
     f32.set(p.subarray(pOff + i, pOff + i + k), pP >> 2);
@@ -293,14 +364,19 @@ export function wasmColSumF32(x: Float32Array, xOff: number, xRs: number, rows: 
   const BLK = SOFTMAX_BLOCK_FLOATS;
   const seg = Math.min(cols, 16384); // columns per pass (the float64 accumulators: 128 KiB)
   const R = Math.max(1, Math.min(rows, Math.floor(BLK / seg)));
-  const pA = HEAP_BASE, pX = pA + 8 * (seg + 4);
-  rt.ensure(pX + 4 * R * seg + 16, 'sum');
+  const hx = rt.heap.ptr(x, xOff), direct = hx >= 0 && xRs === cols && seg === cols; // rows packed: read in place
+  const S = rt.scratch(8 * (seg + 4) + (direct ? 0 : 4 * R * seg + 16), 'sum');
+  const pA = S, pX = pA + 8 * (seg + 4);
   const f32 = rt.f32;
   const x0 = pX >> 2;
   for (let c0 = 0; c0 < cols; c0 += seg) {
     const w = Math.min(seg, cols - c0);
     for (let r0 = 0; r0 < rows; r0 += R) {
       const r = Math.min(R, rows - r0);
+      if (direct) {
+        rt.k.col_sum(hx + 4 * r0 * cols, pA, r, w, r0 === 0 ? 1 : 0);
+        continue;
+      }
       if (xRs === cols && w === cols) f32.set(x.subarray(xOff + r0 * w, xOff + (r0 + r) * w), x0);
       else for (let i = 0; i < r; i++) {
         const p = xOff + (r0 + i) * xRs + c0;
@@ -327,15 +403,20 @@ export function wasmRmsScaleF32(x: Float32Array, xOff: number, inv: Float64Array
   if (cols % 4 !== 0) throw new BackendError('rmsNorm', `wasmRmsScaleF32 needs cols % 4 == 0 (got ${cols})`);
   const rt = runtimeFor('rmsNorm');
   const R = rmsBlockRows(rows, cols);
-  const pI = HEAP_BASE, pW = pI + 8 * R, pX = pW + 4 * cols, pO = pX + 4 * R * cols;
-  rt.ensure(pO + 4 * R * cols, 'rmsNorm');
+  const hx = rt.heap.ptr(x, xOff), ho = rt.heap.ptr(out), direct = hx >= 0 && ho >= 0;
+  const S = rt.scratch(8 * R + 4 * cols + (direct ? 0 : 8 * R * cols), 'rmsNorm');
+  const pI = S, pW = pI + 8 * R, pX = pW + 4 * cols, pO = pX + 4 * R * cols;
   const f32 = rt.f32;
   const f64 = new Float64Array(f32.buffer, pI, R);
   f32.set(w.subarray(wOff, wOff + cols), pW >> 2);
   for (let r0 = 0; r0 < rows; r0 += R) {
     const r = Math.min(R, rows - r0);
-    f32.set(x.subarray(xOff + r0 * cols, xOff + (r0 + r) * cols), pX >> 2);
     f64.set(inv.subarray(r0, r0 + r));
+    if (direct) {
+      rt.k.rms_scale(hx + 4 * r0 * cols, ho + 4 * r0 * cols, r, cols, pI, pW);
+      continue;
+    }
+    f32.set(x.subarray(xOff + r0 * cols, xOff + (r0 + r) * cols), pX >> 2);
     rt.k.rms_scale(pX, pO, r, cols, pI, pW);
     out.set(f32.subarray(pO >> 2, (pO >> 2) + r * cols), r0 * cols);
   }
@@ -354,18 +435,23 @@ export function wasmRmsGradF32(
   if (cols % 4 !== 0) throw new BackendError('rmsNormGrad', `wasmRmsGradF32 needs cols % 4 == 0 (got ${cols})`);
   const rt = runtimeFor('rmsNormGrad');
   const R = rmsBlockRows(rows, cols);
-  const pA = HEAP_BASE, pI = pA + 8 * cols, pC = pI + 8 * R, pW = pC + 8 * R, pX = pW + 4 * cols, pG = pX + 4 * R * cols, pD = pG + 4 * R * cols;
-  rt.ensure(pD + 4 * R * cols, 'rmsNormGrad');
+  const hx = rt.heap.ptr(x, xOff), hg = rt.heap.ptr(g, gOff), hd = rt.heap.ptr(dx), direct = hx >= 0 && hg >= 0 && hd >= 0;
+  const S = rt.scratch(8 * cols + 16 * R + 4 * cols + (direct ? 0 : 12 * R * cols), 'rmsNormGrad');
+  const pA = S, pI = pA + 8 * cols, pC = pI + 8 * R, pW = pC + 8 * R, pX = pW + 4 * cols, pG = pX + 4 * R * cols, pD = pG + 4 * R * cols;
   const f32 = rt.f32;
   const acc = new Float64Array(f32.buffer, pA, cols), fi = new Float64Array(f32.buffer, pI, R), fc = new Float64Array(f32.buffer, pC, R);
   acc.set(dwAcc);
   f32.set(w.subarray(wOff, wOff + cols), pW >> 2);
   for (let r0 = 0; r0 < rows; r0 += R) {
     const r = Math.min(R, rows - r0);
-    f32.set(x.subarray(xOff + r0 * cols, xOff + (r0 + r) * cols), pX >> 2);
-    f32.set(g.subarray(gOff + r0 * cols, gOff + (r0 + r) * cols), pG >> 2);
     fi.set(inv.subarray(r0, r0 + r));
     fc.set(c.subarray(r0, r0 + r));
+    if (direct) {
+      rt.k.rms_grad(hx + 4 * r0 * cols, hg + 4 * r0 * cols, hd + 4 * r0 * cols, r, cols, pI, pC, pW, pA);
+      continue;
+    }
+    f32.set(x.subarray(xOff + r0 * cols, xOff + (r0 + r) * cols), pX >> 2);
+    f32.set(g.subarray(gOff + r0 * cols, gOff + (r0 + r) * cols), pG >> 2);
     rt.k.rms_grad(pX, pG, pD, r, cols, pI, pC, pW, pA);
     dx.set(f32.subarray(pD >> 2, (pD >> 2) + r * cols), r0 * cols);
   }
@@ -383,15 +469,19 @@ export function wasmRmsSumSqF32(x: Float32Array, xOff: number, rows: number, col
   if (cols % 4 !== 0) throw new BackendError('rmsNorm', `wasmRmsSumSqF32 needs cols % 4 == 0 (got ${cols})`);
   const rt = runtimeFor('rmsNorm');
   const R = Math.max(4, rmsBlockRows(rows, cols) & ~3);
-  const pS = HEAP_BASE, pX = pS + 8 * R;
-  rt.ensure(pX + 4 * R * cols, 'rmsNorm');
+  const hx = rt.heap.ptr(x, xOff);
+  const S = rt.scratch(8 * R + (hx >= 0 ? 0 : 4 * R * cols), 'rmsNorm');
+  const pS = S, pX = pS + 8 * R;
   const f32 = rt.f32;
   const f64 = new Float64Array(f32.buffer, pS, R);
   const done = 4 * quads;
   for (let r0 = 0; r0 < done; r0 += R) {
     const r = Math.min(R, done - r0);
-    f32.set(x.subarray(xOff + r0 * cols, xOff + (r0 + r) * cols), pX >> 2);
-    rt.k.rms_ss4(pX, r >> 2, cols, pS);
+    if (hx >= 0) rt.k.rms_ss4(hx + 4 * r0 * cols, r >> 2, cols, pS);
+    else {
+      f32.set(x.subarray(xOff + r0 * cols, xOff + (r0 + r) * cols), pX >> 2);
+      rt.k.rms_ss4(pX, r >> 2, cols, pS);
+    }
     ss.set(f64.subarray(0, r), r0);
   }
   return done;
@@ -408,17 +498,21 @@ export function wasmRmsGradSumsF32(x: Float32Array, xOff: number, g: Float32Arra
   if (cols % 4 !== 0) throw new BackendError('rmsNormGrad', `wasmRmsGradSumsF32 needs cols % 4 == 0 (got ${cols})`);
   const rt = runtimeFor('rmsNormGrad');
   const R = Math.max(2, rmsBlockRows(rows, cols) & ~1);
-  const pS = HEAP_BASE, pQ = pS + 8 * R, pW = pQ + 8 * R, pX = pW + 4 * cols, pG = pX + 4 * R * cols;
-  rt.ensure(pG + 4 * R * cols, 'rmsNormGrad');
+  const hx = rt.heap.ptr(x, xOff), hg = rt.heap.ptr(g, gOff), direct = hx >= 0 && hg >= 0;
+  const S = rt.scratch(16 * R + 4 * cols + (direct ? 0 : 8 * R * cols), 'rmsNormGrad');
+  const pS = S, pQ = pS + 8 * R, pW = pQ + 8 * R, pX = pW + 4 * cols, pG = pX + 4 * R * cols;
   const f32 = rt.f32;
   const fs = new Float64Array(f32.buffer, pS, R), fq = new Float64Array(f32.buffer, pQ, R);
   f32.set(w.subarray(wOff, wOff + cols), pW >> 2);
   const done = 2 * pairs;
   for (let r0 = 0; r0 < done; r0 += R) {
     const r = Math.min(R, done - r0);
-    f32.set(x.subarray(xOff + r0 * cols, xOff + (r0 + r) * cols), pX >> 2);
-    f32.set(g.subarray(gOff + r0 * cols, gOff + (r0 + r) * cols), pG >> 2);
-    rt.k.rms_sums2(pX, pG, pW, r >> 1, cols, pS, pQ);
+    if (direct) rt.k.rms_sums2(hx + 4 * r0 * cols, hg + 4 * r0 * cols, pW, r >> 1, cols, pS, pQ);
+    else {
+      f32.set(x.subarray(xOff + r0 * cols, xOff + (r0 + r) * cols), pX >> 2);
+      f32.set(g.subarray(gOff + r0 * cols, gOff + (r0 + r) * cols), pG >> 2);
+      rt.k.rms_sums2(pX, pG, pW, r >> 1, cols, pS, pQ);
+    }
     ss.set(fs.subarray(0, r), r0);
     gwx.set(fq.subarray(0, r), r0);
   }

@@ -1,8 +1,10 @@
 // float32 GEMM on the wasm SIMD128 kernels: C[M,N] = op(A)·op(B), same contract as ../sgemm.ts.
 //
-// Goto/BLIS blocking. Inside wasm memory:
-//   Araw, Braw  the stored A and B copied in as they are (one memcpy when the rows are dense)
+// Goto/BLIS blocking. Inside wasm memory (operands that are tensor storage in wasm memory, heap.ts,
+// are used in place; the others are copied into the scratch area):
+//   Araw, Braw  the stored A and B as they are (copies: one memcpy when the rows are dense)
 //   C           [Mp, ldc] with Mp = ⌈M/MR⌉·MR, ldc = ⌈N/NR⌉·NR, so every register tile is whole
+//               (the output itself when it is a heap view with Mp = M and ldc = N)
 //   PA_t        per thread: one packed A block  [mc ≤ MC, kc ≤ KC] in MR-row slivers   (lives in L2)
 //   PB_t        per thread: one packed B panel  [kc ≤ KC, nb ≤ NC] in NR-column slivers (L2)
 // C is cut into tiles (mb rows × nb columns, threads.ts) that threads take from a shared counter;
@@ -13,7 +15,7 @@
 // Packing zero-pads partial slivers; C's padding rows/columns are computed and never copied out.
 
 import { BackendError } from '../../errors.js';
-import { HEAP_BASE, MR, NR } from './kernels.gen.js';
+import { MR, NR } from './kernels.gen.js';
 import { wasmRuntime } from './runtime.js';
 import { maxTileThreads, runTileJob } from './threads.js';
 
@@ -215,43 +217,66 @@ function gemm(
   }
   const mcMax = Math.min(MC, mb);
   const paBytes = align(4 * mcMax * kcMax), pbBytes = align(4 * kcMax * nb);
-  const aBytes = align(4 * sa.floats), bBytes = align(4 * sb.floats), cBytes = align(4 * Mp * ldc);
+  const heap = rt.heap;
+
+  // Operands that are views of wasm memory (tensor storage, heap.ts) are used where they are, at any
+  // row stride; others are copied into the scratch area. C (and D) are written in place when they
+  // are heap views whose rows need no padding (M % MR == 0, N % NR == 0), else into scratch and
+  // copied out.
+  const aHeap = heap.ptr(a, aOff), bHeap = heap.ptr(b, bOff);
+  const cHeap = groupS === 0 && M % MR === 0 && ldc === N ? heap.ptr(c, cOff) : -1;
+  const dHeap = epi !== null && epi.act === 'geluGrad' && epi.d !== null && cHeap >= 0 ? heap.ptr(epi.d, epi.dOff) : -1;
+  const aBytes = aHeap >= 0 ? 0 : align(4 * sa.floats), bBytes = bHeap >= 0 ? 0 : align(4 * sb.floats);
+  const cBytes = align(4 * Mp * ldc);
 
   const epiMode = epi === null ? 0 : (epi.bias !== null ? 1 : 0) | (epi.act === 'gelu' ? 2 : epi.act === 'geluGrad' ? 4 : 0);
-  const dBytes = epi !== null && epi.act === 'geluGrad' ? batch * cBytes : 0;
+  const dScratch = epi !== null && epi.act === 'geluGrad' && dHeap < 0;
 
-  const pA = HEAP_BASE;
-  const pB = pA + nA * aBytes;
-  const pC = pB + nB * bBytes;
-  const pD = pC + batch * cBytes;          // D of the 'geluGrad' epilogue, laid out as C
-  const pBias = pD + dBytes;               // the bias row, zero-padded to ldc
-  const pG = pBias + (epiMode & 1 ? align(4 * ldc) : 0);   // G of the MaxSim epilogue: [batch, M, N/S]
-  const pPA = pG + (groupS > 0 ? align(4 * batch * M * (N / groupS)) : 0);
-  const pPB = pPA + threads * paBytes;
-  rt.ensure(pPB + threads * pbBytes, 'sgemm');
-
+  // scratch layout (byte offsets from its start)
+  const oA = 0;
+  const oB = oA + nA * aBytes;
+  const oC = oB + nB * bBytes;
+  const oD = oC + (cHeap >= 0 ? 0 : batch * cBytes);       // D of the 'geluGrad' epilogue, laid out as C
+  const oBias = oD + (dScratch ? batch * cBytes : 0);      // the bias row, zero-padded to ldc
+  const oG = oBias + (epiMode & 1 ? align(4 * ldc) : 0);   // G of the MaxSim epilogue: [batch, M, N/S]
+  const oPA = oG + (groupS > 0 ? align(4 * batch * M * (N / groupS)) : 0);
+  const oPB = oPA + threads * paBytes;
+  const S0 = rt.scratch(oPB + threads * pbBytes, 'sgemm');
   const f32 = rt.f32;
+
+  const pBias = S0 + oBias, pG = S0 + oG;
+  const pC = cHeap >= 0 ? cHeap : S0 + oC;
+  const cBs = cHeap >= 0 ? 4 * M * N : cBytes;             // byte stride between the batch's C
+  const pD = dHeap >= 0 ? dHeap : S0 + oD;
   if (epi !== null && epi.bias !== null) {
     f32.set(epi.bias.subarray(epi.biasOff, epi.biasOff + N), pBias >> 2);
     f32.fill(0, (pBias >> 2) + N, (pBias >> 2) + ldc);
   }
-  let lda2 = 0, ldb2 = 0;
-  for (let i = 0; i < nA; i++) lda2 = copyIn(f32, a, aOff + i * aStride, aRows, aCols, lda, sa.dense, pA + i * aBytes);
-  for (let i = 0; i < nB; i++) ldb2 = copyIn(f32, b, bOff + i * bStride, bRows, bCols, ldb, sb.dense, pB + i * bBytes);
+  let lda2 = lda, ldb2 = ldb, pA = aHeap, pB = bHeap, aBs = 4 * aStride, bBs = 4 * bStride;
+  if (aHeap < 0) {
+    pA = S0 + oA;
+    aBs = nA === 1 ? 0 : aBytes;
+    for (let i = 0; i < nA; i++) lda2 = copyIn(f32, a, aOff + i * aStride, aRows, aCols, lda, sa.dense, pA + i * aBytes);
+  }
+  if (bHeap < 0) {
+    pB = S0 + oB;
+    bBs = nB === 1 ? 0 : bBytes;
+    for (let i = 0; i < nB; i++) ldb2 = copyIn(f32, b, bOff + i * bStride, bRows, bCols, ldb, sb.dense, pB + i * bBytes);
+  }
   // byte strides of op(A)[i, k] and of op(B)ᵀ[j, k] (pack_b packs the transpose's rows as slivers)
   const aRs = transA ? 4 : 4 * lda2, aCs = transA ? 4 * lda2 : 4;
   const bRs = transB ? 4 * ldb2 : 4, bCs = transB ? 4 : 4 * ldb2;
 
   runTileJob(rt, {
-    pA, aRs, aCs, pB, bRs, bCs, pC, ldc, M, N, K, KC, mb, nb, pPA, paBytes, pPB, pbBytes, MC,
-    batch, aBs: nA === 1 ? 0 : aBytes, bBs: nB === 1 ? 0 : bBytes, cBs: cBytes,
+    pA, aRs, aCs, pB, bRs, bCs, pC, ldc, M, N, K, KC, mb, nb, pPA: S0 + oPA, paBytes, pPB: S0 + oPB, pbBytes, MC,
+    batch, aBs, bBs, cBs,
     epi: epiMode, pBias, pD, S: groupS, pG,
   }, threads > 1);
 
   const out = rt.f32; // the job does not grow memory, but re-read the view anyway
   const copyOut = (p: number, dst: Float32Array, dstOff: number): void => {
     for (let bi = 0; bi < batch; bi++) {
-      const c0 = (p + bi * cBytes) >> 2, o = dstOff + bi * M * N;
+      const c0 = (p + bi * cBs) >> 2, o = dstOff + bi * M * N;
       if (ldc === N) dst.set(out.subarray(c0, c0 + M * N), o);
       else for (let i = 0; i < M; i++) dst.set(out.subarray(c0 + i * ldc, c0 + i * ldc + N), o + i * N);
     }
@@ -261,6 +286,6 @@ function gemm(
     c.set(out.subarray(g0, g0 + batch * M * (N / groupS)), cOff);
     return;
   }
-  copyOut(pC, c, cOff);
-  if (dBytes > 0 && epi !== null && epi.d !== null) copyOut(pD, epi.d, epi.dOff);
+  if (cHeap < 0) copyOut(pC, c, cOff);
+  if (dScratch && epi !== null && epi.d !== null) copyOut(pD, epi.d, epi.dOff);
 }

@@ -8,11 +8,21 @@
 import { setSgemmImpl } from '../sgemm.js';
 import { wasmRuntime, wasmUnavailableReason } from './runtime.js';
 import { wasmSgemm, wasmSgemmBatched } from './gemm.js';
+import type { WasmHeap } from './heap.js';
+
+export type { WasmHeap } from './heap.js';
 
 export { wasmSgemm, wasmSgemmBatched, wasmSgemmBiasAct, wasmSgemmGroupMax, type GemmActivation, setWasmGemmBlocking, getWasmGemmBlocking, type GemmBlocking } from './gemm.js';
 export { wasmBinaryF32, wasmBinaryRowsF32, wasmUnaryF32, wasmSumRowsF32, wasmMaxRowsF32, wasmGeluWithGradF32, wasmSoftmaxRowsF32, wasmScaleRowsF32, wasmRowScalarF32, wasmColSumF32, wasmAdamWF32, wasmRmsScaleF32, wasmRmsGradF32, wasmRmsSumSqF32, wasmRmsGradSumsF32, type AdamWStepF64, type WasmBinaryOp, type WasmUnaryOp } from './elementwise.js';
 export { setWasmGemmThreads, wasmGemmThreads } from './threads.js';
 export { MR as WASM_GEMM_MR, NR as WASM_GEMM_NR } from './kernels.gen.js';
+
+/** The allocator of tensor storage in the kernels' memory (heap.ts), or null where tensors cannot
+ *  live there (no wasm SIMD, or a memory that is not shared). */
+export function wasmTensorHeap(): WasmHeap | null {
+  const heap = wasmRuntime()?.heap ?? null;
+  return heap !== null && heap.holdsTensors ? heap : null;
+}
 
 /** Whether the wasm SIMD kernels can run here. */
 export function wasmKernelsAvailable(): boolean {

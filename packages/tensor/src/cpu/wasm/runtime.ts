@@ -2,10 +2,11 @@
 //
 // The module is compiled synchronously on first use (it is ~7 KB). If the engine lacks
 // WebAssembly or SIMD128, `wasmRuntime()` returns null and callers fall back to plain JS.
-// Memory only grows (by whole 64 KiB pages, at least doubling), so steady-state calls never
-// allocate; `f32` is refreshed after every grow because growing detaches the old ArrayBuffer.
+// The memory above the kernels' constants is managed by a WasmHeap (heap.ts): tensor storage (shared
+// memory only) and the wrappers' scratch area. It only grows (by whole 64 KiB pages, at least
+// doubling); `f32` is refreshed after every grow (growing a non-shared memory detaches its buffer).
 
-import { BackendError } from '../../errors.js';
+import { WasmHeap } from './heap.js';
 import { KERNELS_FMA_SHARED_WASM_BASE64, KERNELS_SHARED_WASM_BASE64, KERNELS_WASM_BASE64 } from './kernels.gen.js';
 
 /** The exported functions of kernels.wat (all pointers are byte offsets into `memory`). */
@@ -42,9 +43,6 @@ export interface KernelExports {
   group_max(c: number, ldc: number, rows: number, cols: number, s: number, g: number, gld: number): void;
 }
 
-const PAGE = 65536;
-const MAX_BYTES = 4 * 1024 * 1024 * 1024 - PAGE; // wasm32 limit (65536 pages), minus a page of slack
-
 /** The compiled shared-memory module and its memory, which a worker instantiates again (threads.ts). */
 export interface SharedKernels {
   module: WebAssembly.Module;
@@ -57,6 +55,8 @@ export class WasmRuntime {
   readonly shared: SharedKernels | null;
   /** Float32 view of the whole memory; re-created after each grow. */
   f32: Float32Array;
+  /** The allocator of the memory above the kernels' constants: tensor storage and scratch. */
+  readonly heap: WasmHeap;
 
   /** Whether the GEMM micro-kernel is the relaxed-SIMD FMA one (KERNELS_FMA_SHARED_WASM_BASE64). */
   readonly fma: boolean;
@@ -66,22 +66,15 @@ export class WasmRuntime {
     this.shared = shared;
     this.fma = fma;
     this.f32 = new Float32Array(k.memory.buffer);
+    this.heap = new WasmHeap(k.memory, shared !== null, () => {
+      this.f32 = new Float32Array(k.memory.buffer);
+    });
   }
 
-  /** Makes the memory at least `bytes` long. `op` names the caller for the error message. */
-  ensure(bytes: number, op: string): void {
-    const have = this.k.memory.buffer.byteLength;
-    if (bytes <= have) return;
-    if (bytes > MAX_BYTES) {
-      throw new BackendError(op, `wasm kernels need ${bytes} bytes of linear memory, over the 4 GiB wasm32 limit`);
-    }
-    const want = Math.min(MAX_BYTES, Math.max(bytes, 2 * have));
-    try {
-      this.k.memory.grow(Math.ceil((want - have) / PAGE));
-    } catch {
-      this.k.memory.grow(Math.ceil((bytes - have) / PAGE)); // doubling failed: grow to just enough
-    }
-    this.f32 = new Float32Array(this.k.memory.buffer);
+  /** A working area of at least `bytes` bytes for one wrapper call (heap.ts); `op` names the caller
+   *  for the error message. Re-read `f32` after it: the memory may have grown. */
+  scratch(bytes: number, op: string): number {
+    return this.heap.scratch(bytes, op);
   }
 }
 
