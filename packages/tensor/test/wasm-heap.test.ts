@@ -204,3 +204,31 @@ test('cpu backend: large float32 tensors live in wasm memory, reads are ordinary
   x.dispose();
   small.dispose();
 });
+
+test('wasm heap: large in-place maps, shared with the GEMM worker thread, give the same bits as through scratch', { skip }, () => {
+  const PAR = 1 << 18; // elementwise.ts PAR_MIN
+  fc.assert(
+    fc.property(fc.integer({ min: PAR, max: PAR + 70000 }), fc.integer({ min: 1, max: 64 }), fc.nat(), (n, c4, seed) => {
+      const r = rand(seed);
+      const a = r(n), b = r(n), out = r(n);
+      samePlainAndHeap([a, b, out], ([x, y, o]) => wasmBinaryF32('mul', x, y, o, n), 'binary');
+      samePlainAndHeap([a, out], ([x, o]) => wasmUnaryF32('gelu', x, o, n), 'unary');
+      samePlainAndHeap([a, b, out], ([x, y, d]) => wasmGeluWithGradF32(x, y, d, n), 'geluWithGrad');
+      const cols = 4 * c4, rows = Math.ceil(PAR / cols) + (seed % 7);
+      const z = r(rows * cols, 20), s = r(rows);
+      samePlainAndHeap([z, s, r(rows * cols)], ([x, sv, o]) => wasmRowScalarF32('div', false, rows, cols, x, 0, cols, sv, 0, o, 0), 'row scalar');
+      const mP = new Float32Array(rows), sP = new Float64Array(rows), mH = new Float32Array(rows), sH = new Float64Array(rows);
+      let first = true;
+      samePlainAndHeap([z, r(rows * cols)], ([x, o]) => {
+        wasmSoftmaxRowsF32(x, o, rows, cols, first ? mP : mH, first ? sP : sH);
+        first = false;
+      }, 'softmax');
+      bitsEqual(mH, mP, 'softmax maxima');
+      bitsEqual(sH, sP, 'softmax sums');
+      const n4 = n & ~3;
+      const h = { decay: 0.999, a1: 0.1, a2: 0.001, beta2: 0.999, c2: 0.03, eps: 1e-8, stepSize: 0.01 };
+      samePlainAndHeap([r(n4), r(n4), r(n4).map(Math.abs), r(n4).map((x) => x * x), r(n4), r(n4), r(n4)], ([p, g, m, v, po, mo, vo]) => wasmAdamWF32(n4, h, p, 0, g, 0, m, 0, v, 0, po, mo, vo), 'adamw');
+    }),
+    { numRuns: 6 },
+  );
+});

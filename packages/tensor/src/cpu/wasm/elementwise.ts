@@ -13,6 +13,7 @@
 
 import { BackendError } from '../../errors.js';
 import { wasmRuntime, type WasmRuntime } from './runtime.js';
+import { rowJobsParallel, runRowJob, type RowKernel } from './threads.js';
 
 export type WasmBinaryOp = 'add' | 'sub' | 'mul' | 'div';
 /** exp (≤ 2 ulp); erf (≤ 2.1e-7 abs error); gelu = x/2·(1 + erf(x/√2)); sigmoid = 1/(1 + e^−x). */
@@ -24,6 +25,17 @@ const CHUNK = 8192;
 const X = 0; // byte offsets of the chunk buffers in the scratch area
 const Y = X + 4 * CHUNK;
 const O = Y + 4 * CHUNK;
+
+// In-place maps over at least PAR_MIN floats are shared with the GEMM worker thread (threads.ts row
+// jobs) in chunks of PAR_CHUNK floats (a multiple of 4, so no chunk but the last ends mid-vector).
+const PAR_MIN = 1 << 18;
+const PAR_CHUNK = 32768;
+
+/** A flat in-place map of n4 (a multiple of 4) floats: on both threads when it is large enough. */
+function flatMap(rt: WasmRuntime, kernel: RowKernel, n4: number, ptrs: number[], call: () => void): void {
+  if (n4 >= PAR_MIN && rowJobsParallel(rt)) runRowJob(rt, { kernel, rows: n4, chunk: PAR_CHUNK, cols: 0, ptrs, strides: [4, 4, 4] });
+  else call();
+}
 
 function runtimeFor(op: string): WasmRuntime {
   const rt = wasmRuntime();
@@ -38,7 +50,7 @@ export function wasmBinaryF32(op: WasmBinaryOp, a: Float32Array, b: Float32Array
   const pa = rt.heap.ptr(a, aOff), pb = rt.heap.ptr(b, bOff), po = rt.heap.ptr(out, outOff);
   if (pa >= 0 && pb >= 0 && po >= 0) {
     const n4 = n & ~3;
-    if (n4 > 0) kernel(pa, pb, po, n4);
+    if (n4 > 0) flatMap(rt, `${op}_f32`, n4, [pa, pb, po], () => kernel(pa, pb, po, n4));
     // the float32 op of two float32s is the float64 op rounded once: the kernel's bits
     for (let i = n4; i < n; i++) out[outOff + i] = binaryJs(op, a[aOff + i], b[bOff + i]);
     return;
@@ -75,7 +87,7 @@ export function wasmBinaryRowsF32(
   const kernel = rt.k[`${op}_f32` as const];
   const ha = rt.heap.ptr(a, aOff), hb = rt.heap.ptr(b, bOff), ho = rt.heap.ptr(out, outOff);
   if (ha >= 0 && hb >= 0 && ho >= 0 && cols % 4 === 0) {
-    if (aRs === cols && bRs === cols && outRs === cols) kernel(ha, hb, ho, rows * cols);
+    if (aRs === cols && bRs === cols && outRs === cols) flatMap(rt, `${op}_f32`, rows * cols, [ha, hb, ho], () => kernel(ha, hb, ho, rows * cols));
     else for (let r = 0; r < rows; r++) kernel(ha + 4 * r * aRs, hb + 4 * r * bRs, ho + 4 * r * outRs, cols);
     return;
   }
@@ -102,8 +114,9 @@ export function wasmUnaryF32(op: WasmUnaryOp, x: Float32Array, out: Float32Array
   let i = 0;
   const px = rt.heap.ptr(x, xOff), po = rt.heap.ptr(out, outOff);
   if (px >= 0 && po >= 0) {
-    i = n & ~3;
-    if (i > 0) kernel(px, po, i);
+    const n4 = n & ~3;
+    if (n4 > 0) flatMap(rt, `${op}_f32`, n4, [px, po], () => kernel(px, po, n4));
+    i = n4;
     if (i === n) return; // else the last n % 4 through scratch (the same kernel, so the same bits)
   }
   const S = rt.scratch(O + 4 * CHUNK, op);
@@ -123,8 +136,9 @@ export function wasmGeluWithGradF32(x: Float32Array, y: Float32Array, d: Float32
   let i = 0;
   const px = rt.heap.ptr(x, xOff), py = rt.heap.ptr(y, yOff), pd = rt.heap.ptr(d, dOff);
   if (px >= 0 && py >= 0 && pd >= 0) {
-    i = n & ~3;
-    if (i > 0) rt.k.gelu_with_grad_f32(px, py, pd, i);
+    const n4 = n & ~3;
+    if (n4 > 0) flatMap(rt, 'gelu_with_grad_f32', n4, [px, py, pd], () => rt.k.gelu_with_grad_f32(px, py, pd, n4));
+    i = n4;
     if (i === n) return;
   }
   const S = rt.scratch(O + 4 * CHUNK, 'gelu');
@@ -223,6 +237,17 @@ export function wasmSoftmaxRowsF32(x: Float32Array, out: Float32Array, rows: num
   const rt = runtimeFor('softmax');
   const R = Math.max(1, Math.min(rows, Math.floor(SOFTMAX_BLOCK_FLOATS / cols)));
   const hx = rt.heap.ptr(x, xOff), ho = rt.heap.ptr(out, outOff), direct = hx >= 0 && ho >= 0;
+  if (direct && rows * cols >= PAR_MIN && rowJobsParallel(rt)) {
+    // both threads, blocks of rows from a shared counter; the maxima and sums of all rows in scratch
+    const pS = rt.scratch(12 * rows, 'softmax'), pM = pS + 8 * rows;
+    runRowJob(rt, { kernel: 'softmax_rows', rows, chunk: R, cols, ptrs: [hx, ho, pM, pS], strides: [4 * cols, 4 * cols, 4] });
+    const f32 = rt.f32, f64 = new Float64Array(f32.buffer, pS, rows);
+    for (let i = 0; i < rows; i++) {
+      maxes[i] = f32[(pM >> 2) + i];
+      sums[i] = f64[i];
+    }
+    return;
+  }
   const oM = 0, oS = oM + 8 * R, oX = oS + 8 * R, oO = oX + 4 * R * cols; // oS 8-aligned
   const S = rt.scratch(direct ? oX : oO + 4 * R * cols, 'softmax');
   const f32 = rt.f32;
@@ -267,6 +292,12 @@ export function wasmRowScalarF32(
   if (hx >= 0 && ho >= 0 && cols % 4 === 0) {
     // in place: the row scalars through scratch, a block of rows per call (a row per call when the
     // rows of x are not packed)
+    if (xRs === cols && rows * cols >= PAR_MIN && rowJobsParallel(rt)) {
+      const pS = rt.scratch(4 * rows, op);
+      rt.f32.set(s.subarray(sOff, sOff + rows), pS >> 2);
+      runRowJob(rt, { kernel: name, rows, chunk: Math.max(1, Math.floor(PAR_CHUNK / cols)), cols, ptrs: [hx, ho, pS], strides: [4 * cols, 4 * cols, 4] });
+      return;
+    }
     const R = Math.min(rows, BLK);
     const pS = rt.scratch(4 * R, op);
     const f32 = rt.f32;
@@ -335,7 +366,8 @@ export function wasmAdamWF32(
     if (hpo !== hp) f32.copyWithin(hpo >> 2, hp >> 2, (hp >> 2) + n);
     if (hmo !== hm) f32.copyWithin(hmo >> 2, hm >> 2, (hm >> 2) + n);
     if (hvo !== hv0) f32.copyWithin(hvo >> 2, hv0 >> 2, (hv0 >> 2) + n);
-    rt.k.adamw_f32(hpo, hg, hmo, hvo, n, pH);
+    if (n >= PAR_MIN && rowJobsParallel(rt)) runRowJob(rt, { kernel: 'adamw_f32', rows: n, chunk: PAR_CHUNK, cols: 0, ptrs: [hpo, hg, hmo, hvo], strides: [4, 4, 4], h: pH });
+    else rt.k.adamw_f32(hpo, hg, hmo, hvo, n, pH);
     return;
   }
   for (let i = 0; i < n; i += C) {

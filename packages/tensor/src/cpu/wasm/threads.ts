@@ -25,8 +25,34 @@ import { wasmRuntime, type KernelExports, type WasmRuntime } from './runtime.js'
 // control words (Int32Array indices)
 const SEQ = 0, STATE = 1, DONE = 2, TILE = 3;
 const CTL_INTS = 8;
-// parameter words (Uint32Array indices, after the control words)
-const NPARAM = 28;
+// parameter words (Uint32Array indices, after the control words): 0…27 a tile job, 28 the job kind
+// (0 = GEMM tiles, else a row job's kernel, ROW_KERNELS), 29… the row job
+const NPARAM = 40;
+const KIND = 28;
+
+/**
+ * Row jobs: kernels whose rows (or, for flat maps, runs of elements) are independent, run by every
+ * thread over chunks of `chunk` rows taken from the shared counter. Pointers are byte addresses of
+ * row 0; row r of a pointer argument is at p + r·stride (bytes per row, in the order of the args).
+ *   map2   k[name](x, y, out, rows)          flat binary map (rows = elements, strides 4)
+ *   map1   k[name](x, out, rows)             flat unary map
+ *   gelu2  k.gelu_with_grad_f32(x, y, d, rows)
+ *   softmax k.softmax_rows(x, out, rows, cols, mx, sm)   (mx: 4 bytes per row, sm: 8)
+ *   rowsop k[name](x, out, rows, cols, s)    row-scalar map (s: 4 bytes per row)
+ *   adamw  k.adamw_f32(p, g, m, v, rows, h)  (rows = elements)
+ */
+export const ROW_KERNELS = [
+  '', 'add_f32', 'sub_f32', 'mul_f32', 'div_f32', 'exp_f32', 'erf_f32', 'gelu_f32', 'sigmoid_f32', 'gelu_with_grad_f32', 'softmax_rows',
+  'rows_add', 'rows_sub', 'rows_mul', 'rows_div', 'rows_rsub', 'rows_rdiv', 'adamw_f32',
+] as const;
+export type RowKernel = Exclude<(typeof ROW_KERNELS)[number], ''>;
+
+/** One row job: `kernel` over `rows` rows in chunks of `chunk`; up to 5 pointer arguments with their
+ *  byte strides per row; `cols` (softmax, row-scalar maps) and `h` (adamw's hyper-parameters). */
+export interface RowJob {
+  kernel: RowKernel; rows: number; chunk: number; cols: number;
+  ptrs: readonly number[]; strides: readonly number[]; h?: number;
+}
 const MAX_THREADS = 16;
 
 /** One tile job: byte offsets into wasm memory and sizes. A, B as stored (see gemm.ts), C [·, ldc]. */
@@ -52,7 +78,29 @@ export interface TileJob {
 
 /** The tile loop, as source so that the worker (eval'd code, no module imports) runs the same code.
  *  runTiles(k, ctl, P, t): thread t takes tiles from ctl[TILE] until none are left. */
-const RUN_TILES_SRC = `return function runTiles(k, ctl, P, t) {
+const RUN_TILES_SRC = `const NAMES = ${JSON.stringify(ROW_KERNELS)};
+function runRows(k, ctl, P) {
+  const f = k[NAMES[P[${KIND}]]], name = NAMES[P[${KIND}]];
+  const rows = P[29], chunk = P[30], cols = P[31], h = P[32];
+  const p0 = P[33], p1 = P[34], p2 = P[35], p3 = P[36], s0 = P[37], s1 = P[38], s2 = P[39];
+  // strides of p3 (adamw's v: 4 bytes per element; softmax's sm: 8 per row) follow from the kernel
+  const s3 = name === 'softmax_rows' ? 8 : 4;
+  for (;;) {
+    const r0 = Atomics.add(ctl, ${TILE}, 1) * chunk;
+    if (r0 >= rows) return;
+    const r = Math.min(chunk, rows - r0);
+    const a = p0 + r0 * s0, b = p1 + r0 * s1, c = p2 + r0 * s2, d = p3 + r0 * s3;
+    switch (name) {
+      case 'add_f32': case 'sub_f32': case 'mul_f32': case 'div_f32': case 'gelu_with_grad_f32': f(a, b, c, r); break;
+      case 'exp_f32': case 'erf_f32': case 'gelu_f32': case 'sigmoid_f32': f(a, b, r); break;
+      case 'softmax_rows': f(a, b, r, cols, c, d); break;
+      case 'adamw_f32': f(a, b, c, d, r, h); break;
+      default: f(a, b, r, cols, c); // rows_*: (x, out, rows, cols, s)
+    }
+  }
+}
+function runTiles(k, ctl, P, t) {
+  if (P[${KIND}] !== 0) return runRows(k, ctl, P);
   const pA0 = P[0], aRs = P[1], aCs = P[2], pB0 = P[3], bRs = P[4], bCs = P[5], pC0 = P[6], ldc = P[7];
   const M = P[8], N = P[9], K = P[10], KC = P[11], mb = P[12], nb = P[13], MC = P[18];
   const pPA = P[14] + t * P[15], pPB = P[16] + t * P[17];
@@ -81,7 +129,8 @@ const RUN_TILES_SRC = `return function runTiles(k, ctl, P, t) {
       }
     }
   }
-};`;
+}
+return runTiles;`;
 
 type RunTiles = (k: KernelExports, ctl: Int32Array, P: Uint32Array, t: number) => void;
 const runTiles = new Function(RUN_TILES_SRC)() as RunTiles;
@@ -138,10 +187,11 @@ class GemmPool {
     return this.alive;
   }
 
-  /** Runs every tile of `job` on this thread and whichever workers join in time. */
-  run(k: KernelExports, job: TileJob): void {
+  /** Runs every tile (or row chunk) of the job whose parameters `write` puts in P, on this thread
+   *  and whichever workers join in time. */
+  run(k: KernelExports, write: (P: Uint32Array) => void): void {
     const { P, ctl } = this;
-    writeParams(P, job);
+    write(P);
     this.seq = this.seq >= 0x1fffffff ? 1 : this.seq + 1;
     const seq = this.seq;
     Atomics.store(ctl, TILE, 0);
@@ -163,7 +213,14 @@ function writeParams(P: Uint32Array, job: TileJob): void {
   P[6] = job.pC; P[7] = job.ldc; P[8] = job.M; P[9] = job.N; P[10] = job.K; P[11] = job.KC;
   P[12] = job.mb; P[13] = job.nb; P[14] = job.pPA; P[15] = job.paBytes; P[16] = job.pPB; P[17] = job.pbBytes; P[18] = job.MC;
   P[19] = job.batch; P[20] = job.aBs; P[21] = job.bBs; P[22] = job.cBs; P[23] = job.epi; P[24] = job.pBias; P[25] = job.pD;
-  P[26] = job.S; P[27] = job.pG;
+  P[26] = job.S; P[27] = job.pG; P[KIND] = 0;
+}
+
+function writeRowParams(P: Uint32Array, job: RowJob): void {
+  P[KIND] = ROW_KERNELS.indexOf(job.kernel);
+  P[29] = job.rows; P[30] = job.chunk; P[31] = job.cols; P[32] = job.h ?? 0;
+  for (let i = 0; i < 4; i++) P[33 + i] = job.ptrs[i] ?? 0;
+  for (let i = 0; i < 3; i++) P[37 + i] = job.strides[i] ?? 0;
 }
 
 let pool: GemmPool | null | undefined;
@@ -223,12 +280,31 @@ export function setWasmGemmThreads(n: number | null): void {
 export function runTileJob(rt: WasmRuntime, job: TileJob, parallel: boolean): void {
   const p = parallel && !single ? poolFor(rt) : null;
   if (p !== null) {
-    p.run(rt.k, job);
+    p.run(rt.k, (P) => writeParams(P, job));
     return;
   }
   writeParams(localP, job);
   localCtl[TILE] = 0;
   runTiles(rt.k, localCtl, localP, 0);
+}
+
+/** Runs a row job (see ROW_KERNELS) over the GEMM threads when there is a pool, else on this thread.
+ *  Every row is computed by the same kernel call shape whatever thread takes it, so the result does
+ *  not depend on the thread count. */
+export function runRowJob(rt: WasmRuntime, job: RowJob): void {
+  const p = !single ? poolFor(rt) : null;
+  if (p !== null) {
+    p.run(rt.k, (P) => writeRowParams(P, job));
+    return;
+  }
+  writeRowParams(localP, job);
+  localCtl[TILE] = 0;
+  runTiles(rt.k, localCtl, localP, 0);
+}
+
+/** Whether row jobs have a second thread to share the work with (else callers keep their own loop). */
+export function rowJobsParallel(rt: WasmRuntime): boolean {
+  return !single && poolFor(rt) !== null;
 }
 
 /** Threads a tile job of `rt` may use (sizes the per-thread pack buffers). */
