@@ -77,6 +77,9 @@ export interface Backend {
   upload<D extends DType>(dtype: D, data: ArrayFor<D>): BackendBuffer;
   /** A new buffer of `size` elements, every element `value`. */
   fill(dtype: DType, size: number, value: number): BackendBuffer;
+  /** Optional: a new buffer of `size` elements with unspecified contents, for an op that writes
+   *  every element (cat); without it the op uses `fill(…, 0)`. */
+  empty?(dtype: DType, size: number): BackendBuffer;
   /** The contiguous contents of `ref`'s view. */
   read(ref: StridedRef): Promise<TypedArray>;
   readSync?(ref: StridedRef): TypedArray;

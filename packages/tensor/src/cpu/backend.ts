@@ -151,6 +151,9 @@ export class CpuBackend implements Backend {
     if (value !== 0) b.data.fill(dtype === 'bool' ? (value !== 0 ? 1 : 0) : value);
     return b;
   }
+  empty(dtype: DType, size: number): BackendBuffer {
+    return this.alloc(dtype, size);
+  }
   read(ref: StridedRef): Promise<TypedArray> {
     return Promise.resolve(this.readSync(ref));
   }

@@ -27,7 +27,8 @@ export function cat(ts: readonly Tensor[], axis = 0): Tensor {
   const shape = first.shape.slice();
   shape[a] = total;
   const strides = contiguousStrides(shape);
-  const out = backend.fill(dt, product(shape), 0);
+  // the pieces cover the output: no need to zero it first where the backend can skip that
+  const out = backend.empty?.(dt, product(shape)) ?? backend.fill(dt, product(shape), 0);
   let pos = 0;
   try {
     for (const t of ts) {
