@@ -25,6 +25,20 @@ for (const m of ['unary', 'binary', 'where', 'cast', 'reduce', 'matmul', 'gather
     return r;
   };
 }
+// composed-op kernels (inclusive of the primitives they call, listed separately under "kernel")
+const kacc = new Map<string, { ms: number; n: number }>();
+for (const { op, backend } of T.listKernels()) {
+  if (backend !== 'cpu') continue;
+  const f = T.getKernel(op as T.KernelName, 'cpu') as unknown as (...a: unknown[]) => unknown;
+  T.registerKernel(op as T.KernelName, 'cpu', ((...args: unknown[]) => {
+    const t0 = performance.now();
+    const r = f(...args);
+    const e = kacc.get(op) ?? { ms: 0, n: 0 };
+    e.ms += performance.now() - t0; e.n++;
+    kacc.set(op, e);
+    return r;
+  }) as never);
+}
 const inferT = process.argv.includes('--infer') ? Number(process.argv[process.argv.indexOf('--infer') + 1]) : 0;
 const run = async (): Promise<void> => {
   if (inferT) await runInferBench({ model: 'avey-b', preset: 'small', backend: 'cpu', batch: 1, seqLens: [inferT], repeats: 1, warmup: 0 });
@@ -35,8 +49,12 @@ const run = async (): Promise<void> => {
 if (!process.argv.includes('--cold')) {
   await run();
   acc.clear();
+  kacc.clear();
 }
+const tRun = performance.now();
 await run();
+console.log(`run wall ms ${(performance.now() - tRun).toFixed(0)} (includes model setup)`);
+for (const [k, v] of [...kacc.entries()].sort((a, b) => b[1].ms - a[1].ms)) console.log(`kernel ${k.padEnd(24)} ${v.ms.toFixed(1).padStart(8)} ms  x${v.n}`);
 const rows = [...acc.entries()].sort((a, b) => b[1].ms - a[1].ms);
 const tot = rows.reduce((s, r) => s + r[1].ms, 0);
 console.log(`total primitive ms ${tot.toFixed(0)}`);
