@@ -18,7 +18,12 @@ import {
 } from '../src/cpu/wasm/index.js';
 
 const heap = wasmTensorHeap();
-const skip = heap === null ? 'no shared WebAssembly memory with SIMD128 here: tensors are not stored in wasm memory' : false;
+const env = process.env;
+const skip = heap === null
+  ? 'no shared WebAssembly memory with SIMD128 here: tensors are not stored in wasm memory'
+  : env.AVEY_CPU_HEAP === '0' || (env.AVEY_CPU_HEAP_MB !== undefined && env.AVEY_CPU_HEAP_MB !== '' && Number(env.AVEY_CPU_HEAP_MB) < 64)
+    ? 'AVEY_CPU_HEAP=0 or AVEY_CPU_HEAP_MB < 64: tensors are kept out of wasm memory'
+    : false;
 
 const rand = (seed: number) => {
   const r = T.mulberry32(seed);

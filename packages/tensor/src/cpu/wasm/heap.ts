@@ -12,7 +12,7 @@
 // exist, the free blocks are coalesced (sorted, neighbours merged, a block that ends at `top` lowers
 // `top`) and the smallest one that fits is split.
 //
-// Lifetime. A block comes back through `release(view)` (the backend's free, i.e. dispose) or, for a
+// Lifetime (and the cap on tensor bytes, TENSOR_LIMIT). A block comes back through `release(view)` (the backend's free, i.e. dispose) or, for a
 // tensor dropped without dispose, through a FinalizationRegistry when its view object is collected.
 // Finalization callbacks never run inside synchronous code, so memory cannot be reused while a kernel
 // holding the view (or a subarray of it) is running. Views must not outlive their allocation view:
@@ -29,9 +29,21 @@ const PAGE = 65536;
 const ALIGN = 64;
 /** wasm32 addresses: the memory ends below 4 GiB (65536 pages) less a page of slack. */
 const MAX_BYTES = 4 * 1024 * 1024 * 1024 - PAGE;
-/** Tensors stop coming from the heap past this many bytes (then they are plain arrays), so that the
- *  scratch area and the rest of the 4 GiB address space stay available. */
-const TENSOR_LIMIT = 3 * 1024 * 1024 * 1024;
+/**
+ * Tensor blocks stop coming from the heap past this many bytes (AVEY_CPU_HEAP_MB; default 1 GiB, at
+ * most 3 GiB): further tensors are ordinary arrays until blocks come back. The GC does not see the
+ * heap (a view is a small object), so a program that drops tensors without dispose() would otherwise
+ * fill it with garbage whose finalizers have not run yet (they run between tasks, never inside a
+ * synchronous loop); the ordinary arrays past the limit are memory the GC does see, so it collects
+ * and the heap's blocks come back at the next task boundary.
+ */
+const TENSOR_LIMIT = tensorLimit();
+
+function tensorLimit(): number {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.AVEY_CPU_HEAP_MB;
+  const mb = env === undefined || env === '' ? 1024 : Number(env);
+  return Number.isFinite(mb) && mb >= 0 ? Math.min(mb, 3072) * 1024 * 1024 : 1024 * 1024 * 1024;
+}
 
 const roundUp = (x: number, m: number): number => Math.ceil(x / m) * m;
 
@@ -42,6 +54,7 @@ export class WasmHeap {
   private readonly free = new Map<number, number[]>();
   private freeBytes = 0;
   private tensorBytes = 0;
+  private peakBytes = 0;
   /** the allocation view of every live tensor block → its block (subarrays are not in here) */
   private readonly blocks = new WeakMap<Float32Array, Block>();
   /** every SharedArrayBuffer object the memory has shown (one per size it has had) */
@@ -71,8 +84,13 @@ export class WasmHeap {
     if (!this.shared || n <= 0) return null;
     const bytes = roundUp(4 * n, ALIGN);
     if (this.tensorBytes + bytes > TENSOR_LIMIT) return null;
+    const top = this.top;
     const ptr = this.take(bytes);
     if (ptr === 0) return null;
+    // A block that grew the heap (not a reuse): show the GC that much memory in a throwaway
+    // ArrayBuffer (zero pages, never touched), so a program that drops tensors without dispose()
+    // gets collections, hence finalized views and reused blocks, at the pace it allocates.
+    if (this.top > top) void new ArrayBuffer(bytes);
     const buf = this.memory.buffer;
     this.buffers.add(buf);
     const view = new Float32Array(buf, ptr, n);
@@ -80,6 +98,7 @@ export class WasmHeap {
     this.blocks.set(view, block);
     this.finalizer.register(view, block, view);
     this.tensorBytes += bytes;
+    if (this.tensorBytes > this.peakBytes) this.peakBytes = this.tensorBytes;
     return view;
   }
 
@@ -100,9 +119,15 @@ export class WasmHeap {
     return this.buffers.has(x.buffer) ? x.byteOffset + 4 * off : -1;
   }
 
-  /** Bytes of memory held by live tensor blocks. */
+  /** Bytes of memory held by tensor blocks not yet given back (live tensors, and dropped ones whose
+   *  views the GC has not finalized yet). */
   get tensorBytesInUse(): number {
     return this.tensorBytes;
+  }
+
+  /** The most `tensorBytesInUse` has been. */
+  get peakTensorBytes(): number {
+    return this.peakBytes;
   }
 
   /** The scratch block, at least `bytes` long (its previous contents are not kept). */
