@@ -57,17 +57,22 @@ const bitsEqual = (a: ArrayLike<number>, b: ArrayLike<number>, what: string) => 
   for (let i = 0; i < a.length; i++) assert.ok(Object.is(a[i], b[i]), `${what}[${i}]: ${a[i]} vs ${b[i]}`);
 };
 
-/** Runs `f` on ordinary copies and on heap copies of `arrays` and asserts every array ends equal. */
-function samePlainAndHeap(arrays: Float32Array[], f: (xs: Float32Array[]) => void, what: string): void {
+type Side = Float32Array | Float64Array;
+
+/** Runs `f` on ordinary copies and on heap copies of `arrays` and asserts every array ends equal;
+ *  `side()` makes fresh ordinary outputs (row maxima, float64 accumulators) for each run, compared too. */
+function samePlainAndHeap(arrays: Float32Array[], f: (xs: Float32Array[], side: Side[]) => void, what: string, side: () => Side[] = () => []): void {
   const plain = arrays.map((a) => a.slice());
-  f(plain);
+  const sideP = side(), sideH = side();
+  f(plain, sideP);
   const hs = arrays.map(onHeap);
-  f(hs.map((h) => h.v));
+  f(hs.map((h) => h.v), sideH);
   hs.forEach((h, i) => {
     h.check();
     bitsEqual(h.v.subarray(0, arrays[i].length), plain[i], `${what} array ${i}`);
     h.done();
   });
+  sideP.forEach((a, i) => bitsEqual(sideH[i], a, `${what} side output ${i}`));
 }
 
 test('wasm heap: live blocks never overlap and keep their contents (model-based)', { skip }, () => {
@@ -126,14 +131,7 @@ test('wasm heap: row wrappers (binary rows, row scalars, sums, maxima, column su
       samePlainAndHeap([a, out], ([x, o]) => wasmColSumF32(x, 0, pad === 0 ? cols : rs, rows, cols, o, 1), 'column sums');
       const c4 = 4 * Math.ceil(cols / 4);
       const z = r(rows * c4 + 3);
-      const plainMax = new Float32Array(rows), plainSum = new Float64Array(rows), heapMax = new Float32Array(rows), heapSum = new Float64Array(rows);
-      let first = true;
-      samePlainAndHeap([z, r(rows * c4 + 1)], ([x, o]) => {
-        wasmSoftmaxRowsF32(x, o, rows, c4, first ? plainMax : heapMax, first ? plainSum : heapSum, 3, 1);
-        first = false;
-      }, 'softmax');
-      bitsEqual(heapMax, plainMax, 'softmax maxima');
-      bitsEqual(heapSum, plainSum, 'softmax sums');
+      samePlainAndHeap([z, r(rows * c4 + 1)], ([x, o], [mx, sm]) => wasmSoftmaxRowsF32(x, o, rows, c4, mx, sm as Float64Array, 3, 1), 'softmax', () => [new Float32Array(rows), new Float64Array(rows)]);
     }),
     { numRuns: 60 },
   );
@@ -150,22 +148,11 @@ test('wasm heap: AdamW and RMSNorm wrappers in place = through scratch', { skip 
       const cols = 4 * c4;
       const inv = Float64Array.from({ length: rows }, (_, i) => 0.5 + i), c = Float64Array.from({ length: rows }, (_, i) => 0.1 * i);
       samePlainAndHeap([r(rows * cols + 2), r(cols), r(rows * cols)], ([x, w, o]) => wasmRmsScaleF32(x, 2, inv, w, 0, o, rows, cols), 'rms scale');
-      const accP = new Float64Array(cols), accH = new Float64Array(cols);
-      let first = true;
-      samePlainAndHeap([r(rows * cols + 1), r(rows * cols + 1), r(cols), r(rows * cols)], ([x, g, w, dx]) => {
-        wasmRmsGradF32(x, 1, g, 1, inv, c, w, 0, dx, first ? accP : accH, rows, cols);
-        first = false;
-      }, 'rms grad');
-      bitsEqual(accH, accP, 'rms grad dw');
-      const ssP = new Float64Array(rows), ssH = new Float64Array(rows), gwP = new Float64Array(rows), gwH = new Float64Array(rows);
-      first = true;
-      samePlainAndHeap([r(rows * cols), r(rows * cols), r(cols)], ([x, g, w]) => {
-        wasmRmsSumSqF32(x, 0, rows, cols, first ? ssP : ssH);
-        wasmRmsGradSumsF32(x, 0, g, 0, w, 0, rows, cols, first ? ssP : ssH, first ? gwP : gwH);
-        first = false;
-      }, 'rms sums');
-      bitsEqual(ssH, ssP, 'rms ss');
-      bitsEqual(gwH, gwP, 'rms gwx');
+      samePlainAndHeap([r(rows * cols + 1), r(rows * cols + 1), r(cols), r(rows * cols)], ([x, g, w, dx], [acc]) => wasmRmsGradF32(x, 1, g, 1, inv, c, w, 0, dx, acc as Float64Array, rows, cols), 'rms grad', () => [new Float64Array(cols)]);
+      samePlainAndHeap([r(rows * cols), r(rows * cols), r(cols)], ([x, g, w], [ss, gwx]) => {
+        wasmRmsSumSqF32(x, 0, rows, cols, ss as Float64Array);
+        wasmRmsGradSumsF32(x, 0, g, 0, w, 0, rows, cols, ss as Float64Array, gwx as Float64Array);
+      }, 'rms sums', () => [new Float64Array(rows), new Float64Array(rows)]);
     }),
     { numRuns: 40 },
   );
@@ -222,14 +209,7 @@ test('wasm heap: large in-place maps, shared with the GEMM worker thread, give t
       const cols = 4 * c4, rows = Math.ceil(PAR / cols) + (seed % 7);
       const z = r(rows * cols, 20), s = r(rows);
       samePlainAndHeap([z, s, r(rows * cols)], ([x, sv, o]) => wasmRowScalarF32('div', false, rows, cols, x, 0, cols, sv, 0, o, 0), 'row scalar');
-      const mP = new Float32Array(rows), sP = new Float64Array(rows), mH = new Float32Array(rows), sH = new Float64Array(rows);
-      let first = true;
-      samePlainAndHeap([z, r(rows * cols)], ([x, o]) => {
-        wasmSoftmaxRowsF32(x, o, rows, cols, first ? mP : mH, first ? sP : sH);
-        first = false;
-      }, 'softmax');
-      bitsEqual(mH, mP, 'softmax maxima');
-      bitsEqual(sH, sP, 'softmax sums');
+      samePlainAndHeap([z, r(rows * cols)], ([x, o], [mx, sm]) => wasmSoftmaxRowsF32(x, o, rows, cols, mx, sm as Float64Array), 'softmax', () => [new Float32Array(rows), new Float64Array(rows)]);
       const n4 = n & ~3;
       const h = { decay: 0.999, a1: 0.1, a2: 0.001, beta2: 0.999, c2: 0.03, eps: 1e-8, stepSize: 0.01 };
       samePlainAndHeap([r(n4), r(n4), r(n4).map(Math.abs), r(n4).map((x) => x * x), r(n4), r(n4), r(n4)], ([p, g, m, v, po, mo, vo]) => wasmAdamWF32(n4, h, p, 0, g, 0, m, 0, v, 0, po, mo, vo), 'adamw');

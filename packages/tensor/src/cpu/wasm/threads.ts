@@ -276,30 +276,29 @@ export function setWasmGemmThreads(n: number | null): void {
   if (pool === null) pool = undefined; // no pool yet: decide again with the new count
 }
 
-/** Runs every tile of `job`: on the pool when `parallel` and a pool is usable, else on this thread. */
-export function runTileJob(rt: WasmRuntime, job: TileJob, parallel: boolean): void {
+/** Runs the job that `write` describes: on the pool when `parallel` and a pool is usable, else on
+ *  this thread. */
+function runJob(rt: WasmRuntime, write: (P: Uint32Array) => void, parallel: boolean): void {
   const p = parallel && !single ? poolFor(rt) : null;
   if (p !== null) {
-    p.run(rt.k, (P) => writeParams(P, job));
+    p.run(rt.k, write);
     return;
   }
-  writeParams(localP, job);
+  write(localP);
   localCtl[TILE] = 0;
   runTiles(rt.k, localCtl, localP, 0);
+}
+
+/** Runs every tile of `job`: on the pool when `parallel` and a pool is usable, else on this thread. */
+export function runTileJob(rt: WasmRuntime, job: TileJob, parallel: boolean): void {
+  runJob(rt, (P) => writeParams(P, job), parallel);
 }
 
 /** Runs a row job (see ROW_KERNELS) over the GEMM threads when there is a pool, else on this thread.
  *  Every row is computed by the same kernel call shape whatever thread takes it, so the result does
  *  not depend on the thread count. */
 export function runRowJob(rt: WasmRuntime, job: RowJob): void {
-  const p = !single ? poolFor(rt) : null;
-  if (p !== null) {
-    p.run(rt.k, (P) => writeRowParams(P, job));
-    return;
-  }
-  writeRowParams(localP, job);
-  localCtl[TILE] = 0;
-  runTiles(rt.k, localCtl, localP, 0);
+  runJob(rt, (P) => writeRowParams(P, job), true);
 }
 
 /** Whether row jobs have a second thread to share the work with (else callers keep their own loop). */
