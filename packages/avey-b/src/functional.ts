@@ -1,5 +1,6 @@
 // Small differentiable building blocks with the official numerics (torch semantics).
-import type { Variable } from '@avey/autograd';
+import * as T from '@avey/tensor';
+import { record, type Variable } from '@avey/autograd';
 
 /** ‖x‖₂ over the last axis, keepDim: (…, 1). The sum is clamped at 1e-30 before the sqrt so that
  *  an all-zero row has a zero (not NaN) gradient, like torch's norm backward; the clamp changes
@@ -18,8 +19,16 @@ export function normalizeL1(s: Variable, eps = 1e-12): Variable {
   return s.div(s.abs().sum(-1, true).maximum(eps));
 }
 
+/** Gram matrix of the rows of x: (…, C, D) → x xᵀ (…, C, C). vjp: dx = G x + Gᵀ x, both products
+ *  contiguous (the GEMM reads Gᵀ as a transposed operand), where x·transpose(x) would give x its
+ *  second gradient through the transpose as a transposed view, summed with the first by a strided
+ *  elementwise add over (…, C, D). Written in Variable ops, so it is differentiable again. */
+export function gram(x: Variable): Variable {
+  const value = T.matmul(x.value, T.transpose(x.value, -2, -1));
+  return record('gram', value, [x], (g) => [g.matmul(x).add(g.transpose(-2, -1).matmul(x))]);
+}
+
 /** Cosine similarity of the rows of x: (…, C, D) → (…, C, C), with F.normalize's eps. */
 export function cosineSimilarity(x: Variable): Variable {
-  const xn = normalizeL2(x);
-  return xn.matmul(xn.transpose(-2, -1));
+  return gram(normalizeL2(x));
 }

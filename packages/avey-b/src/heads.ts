@@ -49,8 +49,10 @@ export function meanPool(h: Variable, mask: Tensor | null): Variable {
 }
 
 export function mlmLogits(h: Variable, embedding: Variable): Variable {
-  // (B, T, d) @ (d, V) → (B, T, V)
-  return h.matmul(embedding.transpose(0, 1));
+  // (B, T, d) @ (d, V) → (B, T, V) as nn.linear with the tied weight: its backward gives dE = Gᵀ h as
+  // one contiguous (V, d) product, which adds to the embedding lookup's gradient elementwise (h Eᵀ
+  // through a transpose would give a transposed view there, summed with a strided read)
+  return nn.linear(h, embedding, null);
 }
 
 export function mlmLoss(logits: Variable, labels: Tensor): Variable {

@@ -20,5 +20,5 @@ export {
 } from './checkpoint.js';
 export { runForward, type RunForwardOptions, type RunForwardResult } from './forward.js';
 export { diffArrays, summarize, formatDiff, type TensorDiff, type ParityReport, type Tolerance } from './compare.js';
-export { safeL2Norm, normalizeL2, normalizeL1, cosineSimilarity } from './functional.js';
+export { safeL2Norm, normalizeL2, normalizeL1, cosineSimilarity, gram } from './functional.js';
 export { xavierLinear, namedParams } from './modules.js';
