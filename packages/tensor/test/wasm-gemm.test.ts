@@ -5,10 +5,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import {
-  getWasmGemmBlocking, installWasmKernels, setWasmGemmBlocking, setWasmGemmThreads, wasmGemmThreads, wasmKernelsAvailable, wasmSgemm,
+  WASM_GEMM_MR, WASM_GEMM_NR, getWasmGemmBlocking, installWasmKernels, setWasmGemmBlocking, setWasmGemmThreads, wasmGemmThreads, wasmKernelsAvailable, wasmSgemm,
   wasmUnavailableReason,
 } from '../src/cpu/wasm/index.js';
 import { getSgemmImpl, setSgemmImpl, sgemm } from '../src/cpu/sgemm.js';
+import { tileShape } from '../src/cpu/wasm/gemm.js';
 
 // Node 20 always has SIMD128; under CI=true a missing one fails the tests instead of skipping them.
 const skip = wasmKernelsAvailable() || process.env.CI === 'true' ? false : `WebAssembly SIMD128 unavailable: ${wasmUnavailableReason()}`;
@@ -192,4 +193,21 @@ test('wasm sgemm: 1 and 2 threads give bitwise identical results (tiles sum K bl
   // (without SharedArrayBuffer, as in wasm-private-memory.test.ts, the GEMM has one thread)
   assert.equal(wasmGemmThreads(), typeof SharedArrayBuffer === 'undefined' ? 1 : 2, 'node:worker_threads and shared wasm memory are available on Node 20');
   setWasmGemmThreads(null);
+});
+
+test('wasm sgemm tiling: whole register tiles, panels within NC, enough tiles for the threads, A packed once for a tall narrow C', () => {
+  fc.assert(
+    fc.property(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 9000 }), fc.integer({ min: 1, max: 9000 }), fc.integer({ min: 1, max: 16 }), (batch, M, N, want) => {
+      const { mb, nb } = tileShape(batch, M, N, want, 512);
+      assert.ok(mb % WASM_GEMM_MR === 0 && nb % WASM_GEMM_NR === 0 && nb <= 512 && mb >= 1 && nb >= 1, `mb ${mb} nb ${nb}`);
+      const tiles = batch * Math.ceil(M / mb) * Math.ceil(N / nb);
+      // enough tiles, unless the minimum tile sizes (8 register tiles each way) stop the splitting
+      const most = batch * Math.ceil(M / Math.min(mb, 8 * WASM_GEMM_MR)) * Math.ceil(N / Math.min(nb, 8 * WASM_GEMM_NR));
+      assert.ok(tiles >= want || tiles >= most || mb <= 8 * WASM_GEMM_MR, `${tiles} tiles for ${want} wanted (M ${M}, N ${N}, batch ${batch})`);
+    }),
+    { numRuns: 300 },
+  );
+  // the MLM head's gradients: row bands over all 256 columns (A packed once), not column strips
+  assert.deepEqual(tileShape(1, 2048, 256, 8, 512), { mb: 256, nb: 256 });
+  assert.deepEqual(tileShape(1, 8192, 256, 8, 512), { mb: 1024, nb: 256 });
 });

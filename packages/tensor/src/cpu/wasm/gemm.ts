@@ -168,6 +168,37 @@ interface Epilogue {
 
 const gcd = (x: number, y: number): number => (y === 0 ? x : gcd(y, x % y));
 
+/**
+ * Tiles of C for the threads: mb rows (a multiple of MR, ≥ 8·MR unless M is smaller) × nb columns (a
+ * multiple of NR, ≤ NC, ≥ 8·NR unless N is smaller), at least `want` tiles in all where the sizes
+ * allow. Every tile packs its own panels, so op(A) is packed once per column of tiles and op(B) once
+ * per row of tiles: among the splits into 2^i × 2^j tiles, the one with the least packing traffic,
+ * ∝ M·(tiles across) + N·(tiles down), wins (ties: fewer tiles). A tall, narrow C (the MLM head's
+ * gradients, 2048 × 256 with K = 8192) is then cut into row bands that pack A once, where cutting
+ * its columns first packed A four times.
+ */
+export function tileShape(batch: number, M: number, N: number, want: number, NC: number): { mb: number; nb: number } {
+  const Mp = roundUp(M, MR), ldc = roundUp(N, NR);
+  let best = { mb: Mp, nb: Math.min(NC, ldc) }, bestCost = Infinity, bestTiles = Infinity;
+  for (let nb = Math.min(NC, ldc); ; nb = roundUp(nb >> 1, NR)) {
+    for (let mb = Mp; ; mb = roundUp(mb >> 1, MR)) {
+      const tm = Math.ceil(M / mb), tn = Math.ceil(N / nb), tiles = batch * tm * tn;
+      const enough = tiles >= want;
+      const cost = M * tn + N * tm;
+      // a split with enough tiles beats one without; then less packing, then fewer tiles
+      const key = enough ? cost : Infinity;
+      if (key < bestCost || (key === bestCost && (tiles < bestTiles || (!enough && tiles > bestTiles)))) {
+        best = { mb, nb };
+        bestCost = key;
+        bestTiles = tiles;
+      }
+      if (enough || mb <= 8 * MR) break;
+    }
+    if (nb <= 8 * NR) break;
+  }
+  return best;
+}
+
 function gemm(
   batch: number, M: number, N: number, K: number,
   a: Float32Array, aOff: number, aStride: number, lda: number, transA: boolean,
@@ -201,14 +232,7 @@ function gemm(
   // tiles of C: mb × nb (see threads.ts); big problems are split among the GEMM threads
   const parallel = batch * M * N * K >= PARALLEL_MIN;
   const threads = parallel ? maxTileThreads(rt) : 1;
-  // tiles: all rows × nc columns; while there are fewer than 4 per thread, halve the columns (down
-  // to 8·NR), then the rows (down to 8·MR)
-  let mb = Mp, nb = Math.min(NC, ldc);
-  if (threads > 1) {
-    const tiles = (): number => batch * Math.ceil(M / mb) * Math.ceil(N / nb);
-    while (tiles() < TILES_PER_THREAD * threads && nb > 8 * NR) nb = roundUp(nb >> 1, NR);
-    while (tiles() < TILES_PER_THREAD * threads && mb > 8 * MR) mb = roundUp(mb >> 1, MR);
-  }
+  let { mb, nb } = tileShape(batch, M, N, threads > 1 ? TILES_PER_THREAD * threads : 1, NC);
   const groupS = epi?.groupS ?? 0;
   if (groupS > 0) {
     // every tile must hold whole groups: nb a multiple of lcm(S, NR)
