@@ -834,6 +834,25 @@ function rowsOpFn(op: string): string {
 }
 
 /**
+ * copy_rows(dst, drs, src, srs, rows, bytes): `bytes` bytes of each of `rows` rows, row strides drs and
+ * srs in bytes, by one bulk-memory `memory.copy` per row (a memmove: overlap is allowed). For strided
+ * row copies between tensors in wasm memory (cat, contiguous): ~3× the per-row TypedArray.set loop.
+ */
+function copyRowsFn(): string {
+  return `
+  (func $copy_rows (export "copy_rows") (param $dst i32) (param $drs i32) (param $src i32) (param $srs i32) (param $rows i32) (param $bytes i32)
+    (local $r i32)
+    (block $done (loop $next
+      (br_if $done (i32.ge_s (local.get $r) (local.get $rows)))
+      (memory.copy (local.get $dst) (local.get $src) (local.get $bytes))
+      (local.set $dst (i32.add (local.get $dst) (local.get $drs)))
+      (local.set $src (i32.add (local.get $src) (local.get $srs)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $next)))
+  )`;
+}
+
+/**
  * col_sum(x, acc, rows, cols, init): acc[c] (float64) += x[r, c] for r < rows in row order, x [rows,
  * cols] packed float32; with init the first row sets acc (acc[c] = x[0, c], exactly as a JS reduction
  * that starts from the first element, so −0 survives). Every column is a sequential float64 sum, the
@@ -961,6 +980,7 @@ ${softmaxRowsFn()}
 ${['add', 'sub', 'mul', 'div', 'rsub', 'rdiv'].map(rowsOpFn).join('\n')}
 ${adamwFn()}
 ${colSumFn()}
+${copyRowsFn()}
 ${rmsScaleFn()}
 ${rmsGradFn()}
 ${rmsSs4Fn()}
@@ -984,11 +1004,11 @@ export function sharedVariant(wat: string): string {
   return wat.replace(PRIVATE_MEMORY, '(memory (export "memory") (import "env" "memory") 1 65536 shared)');
 }
 
-/** Compiles WAT to a wasm binary with wabt (SIMD128; threads only for the shared memory, relaxed
- *  SIMD only for the FMA variant). */
+/** Compiles WAT to a wasm binary with wabt (SIMD128 and bulk memory; threads only for the shared
+ *  memory, relaxed SIMD only for the FMA variant). */
 export async function compileWat(wat: string): Promise<Uint8Array> {
   const wabt = await wabtInit();
-  const features = { simd: true, threads: true, relaxed_simd: true };
+  const features = { simd: true, threads: true, relaxed_simd: true, bulk_memory: true };
   const mod = wabt.parseWat('kernels.wat', wat, features);
   try {
     // the typings omit validate's features argument (the threads feature is needed for the shared memory)

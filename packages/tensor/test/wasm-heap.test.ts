@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import * as T from '../src/index.js';
 import {
-  wasmAdamWF32, wasmBinaryF32, wasmBinaryRowsF32, wasmColSumF32, wasmGeluWithGradF32, wasmMaxRowsF32, wasmRmsGradF32, wasmRmsGradSumsF32,
+  wasmAdamWF32, wasmBinaryF32, wasmCopyRowsF32, wasmBinaryRowsF32, wasmColSumF32, wasmGeluWithGradF32, wasmMaxRowsF32, wasmRmsGradF32, wasmRmsGradSumsF32,
   wasmRmsScaleF32, wasmRmsSumSqF32, wasmRowScalarF32, wasmSgemm, wasmSgemmBatched, wasmSgemmBiasAct, wasmSoftmaxRowsF32, wasmSumRowsF32,
   wasmTensorHeap, wasmUnaryF32,
 } from '../src/cpu/wasm/index.js';
@@ -216,4 +216,35 @@ test('wasm heap: large in-place maps, shared with the GEMM worker thread, give t
     }),
     { numRuns: 6 },
   );
+});
+
+test('wasm heap: row copies (copy_rows) in place = the element loop; cat / contiguous of large views on the CPU backend', { skip }, () => {
+  fc.assert(
+    fc.property(fc.integer({ min: 1, max: 50 }), fc.integer({ min: 1, max: 300 }), fc.integer({ min: 0, max: 5 }), fc.integer({ min: 0, max: 5 }), fc.nat(), (rows, cols, padS, padD, seed) => {
+      const r = rand(seed);
+      const srs = cols + padS, drs = cols + padD;
+      const src = r(rows * srs + 3), dst = r(rows * drs + 2);
+      const want = dst.slice();
+      for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) want[1 + i * drs + j] = src[2 + i * srs + j];
+      const hs = onHeap(src), hd = onHeap(dst);
+      assert.equal(wasmCopyRowsF32(rows, cols, hs.v, 2, srs, hd.v, 1, drs), true);
+      hs.check();
+      hd.check();
+      bitsEqual(hd.v.subarray(0, dst.length), want, 'copy_rows');
+      hs.done();
+      hd.done();
+      assert.equal(wasmCopyRowsF32(rows, cols, src, 0, srs, dst, 0, drs), false, 'ordinary arrays are left to the caller');
+    }),
+    { numRuns: 60 },
+  );
+  const x = T.randn([6, 40, 70], { seed: 5 }), y = T.randn([6, 40, 30], { seed: 6 });
+  const c = T.cat([x, y], 2), t = T.transpose(c, 0, 1).contiguous(), n = T.narrow(c, 2, 3, 60).contiguous();
+  const xs = x.dataSync(), ys = y.dataSync(), cs = c.dataSync(), ts = t.dataSync(), ns = n.dataSync();
+  for (let a = 0; a < 6; a++) for (let b = 0; b < 40; b++) for (let k = 0; k < 100; k++) {
+    const v = k < 70 ? xs[(a * 40 + b) * 70 + k] : ys[(a * 40 + b) * 30 + k - 70];
+    assert.equal(cs[(a * 40 + b) * 100 + k], v);
+    assert.equal(ts[(b * 6 + a) * 100 + k], v);
+    if (k >= 3 && k < 63) assert.equal(ns[(a * 40 + b) * 60 + k - 3], v);
+  }
+  for (const z of [x, y, c, t, n]) z.dispose();
 });

@@ -13,7 +13,7 @@ import { dgemm } from './dgemm.js';
 import { binaryExpr, reduceSpec, unaryExpr } from './exprs.js';
 import { gatherInto, scatterAddInto, topkInto } from './index-ops.js';
 import { sgemmBatched } from './sgemm.js';
-import { installWasmKernels, wasmTensorHeap, type WasmHeap, wasmAdamWF32, type AdamWStepF64, wasmBinaryF32, wasmBinaryRowsF32, wasmKernelsAvailable, wasmRowScalarF32, wasmColSumF32, wasmMaxRowsF32, wasmUnaryF32, type WasmBinaryOp, type WasmUnaryOp } from './wasm/index.js';
+import { installWasmKernels, wasmTensorHeap, type WasmHeap, wasmAdamWF32, type AdamWStepF64, wasmBinaryF32, wasmBinaryRowsF32, wasmKernelsAvailable, wasmRowScalarF32, wasmColSumF32, wasmCopyRowsF32, wasmMaxRowsF32, wasmUnaryF32, type WasmBinaryOp, type WasmUnaryOp } from './wasm/index.js';
 
 // float32 GEMM: the WebAssembly SIMD kernels (docs/cpu-kernels.md) whenever the engine has SIMD128,
 // else the blocked plain-JS loop. AVEY_CPU_GEMM=js keeps the JS loop (to compare, or to debug).
@@ -56,6 +56,8 @@ function copyRowsBySet(shape: readonly number[], out: TypedArray, outOff: number
   const nd = shape.length;
   if (nd === 0 || os[nd - 1] !== 1 || ss[nd - 1] !== 1 || shape[nd - 1] < SET_MIN_ROW || out.constructor !== src.constructor) return false;
   const n = shape[nd - 1];
+  // float32 tensors in wasm memory: the two innermost axes per kernel call (memory.copy per row)
+  if (nd >= 2 && out instanceof Float32Array && src instanceof Float32Array && copyRowsInWasm(shape, out, outOff, os, src, srcOff, ss)) return true;
   let outer = 1;
   for (let d = 0; d < nd - 1; d++) outer *= shape[d];
   const idx = new Array<number>(nd).fill(0);
@@ -63,6 +65,25 @@ function copyRowsBySet(shape: readonly number[], out: TypedArray, outOff: number
   for (let r = 0; r < outer; r++) {
     out.set(src.subarray(ps, ps + n), po);
     for (let d = nd - 2; d >= 0; d--) {
+      po += os[d]; ps += ss[d];
+      if (++idx[d] < shape[d]) break;
+      idx[d] = 0; po -= os[d] * shape[d]; ps -= ss[d] * shape[d];
+    }
+  }
+  return true;
+}
+
+/** copyRowsBySet's wasm path: for every index of the axes before the last two, one `copy_rows` call
+ *  over the last two. False (nothing copied) when out or src is not a view of wasm memory. */
+function copyRowsInWasm(shape: readonly number[], out: Float32Array, outOff: number, os: readonly number[], src: Float32Array, srcOff: number, ss: readonly number[]): boolean {
+  const nd = shape.length, rows = shape[nd - 2], n = shape[nd - 1];
+  let outer = 1;
+  for (let d = 0; d < nd - 2; d++) outer *= shape[d];
+  const idx = new Array<number>(Math.max(0, nd - 2)).fill(0);
+  let po = outOff, ps = srcOff;
+  for (let r = 0; r < outer; r++) {
+    if (!wasmCopyRowsF32(rows, n, src, ps, ss[nd - 2], out, po, os[nd - 2])) return false; // only the first call can refuse
+    for (let d = nd - 3; d >= 0; d--) {
       po += os[d]; ps += ss[d];
       if (++idx[d] < shape[d]) break;
       idx[d] = 0; po -= os[d] * shape[d]; ps -= ss[d] * shape[d];

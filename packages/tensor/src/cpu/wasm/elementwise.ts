@@ -550,3 +550,17 @@ export function wasmRmsGradSumsF32(x: Float32Array, xOff: number, g: Float32Arra
   }
   return done;
 }
+
+/**
+ * Row copy between tensors in wasm memory: dst[dstOff + r·dstRs + j] = src[srcOff + r·srcRs + j] for
+ * r < rows, j < cols, by the `copy_rows` kernel (one memory.copy per row). Returns false, having done
+ * nothing, unless both arrays are heap views (heap.ts); the caller then copies by itself.
+ */
+export function wasmCopyRowsF32(rows: number, cols: number, src: Float32Array, srcOff: number, srcRs: number, dst: Float32Array, dstOff: number, dstRs: number): boolean {
+  const rt = wasmRuntime();
+  if (rt === null) return false;
+  const ps = rt.heap.ptr(src, srcOff), pd = rt.heap.ptr(dst, dstOff);
+  if (ps < 0 || pd < 0) return false;
+  if (rows > 0 && cols > 0) rt.k.copy_rows(pd, 4 * dstRs, ps, 4 * srcRs, rows, 4 * cols);
+  return true;
+}

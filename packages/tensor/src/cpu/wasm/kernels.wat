@@ -731,6 +731,17 @@
       (br $r_loop)))
   )
 
+  (func $copy_rows (export "copy_rows") (param $dst i32) (param $drs i32) (param $src i32) (param $srs i32) (param $rows i32) (param $bytes i32)
+    (local $r i32)
+    (block $done (loop $next
+      (br_if $done (i32.ge_s (local.get $r) (local.get $rows)))
+      (memory.copy (local.get $dst) (local.get $src) (local.get $bytes))
+      (local.set $dst (i32.add (local.get $dst) (local.get $drs)))
+      (local.set $src (i32.add (local.get $src) (local.get $srs)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $next)))
+  )
+
   (func $rms_scale (export "rms_scale") (param $x i32) (param $out i32) (param $rows i32) (param $cols i32) (param $inv i32) (param $w i32)
     (local $r i32) (local $j i32) (local $nb i32) (local $iv v128) (local $xv v128) (local $wv v128)
     (local.set $nb (i32.shl (local.get $cols) (i32.const 2)))

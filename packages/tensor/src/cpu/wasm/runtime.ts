@@ -34,6 +34,7 @@ export interface KernelExports {
   rows_rsub(x: number, out: number, rows: number, cols: number, s: number): void;
   rows_rdiv(x: number, out: number, rows: number, cols: number, s: number): void;
   col_sum(x: number, acc: number, rows: number, cols: number, init: number): void;
+  copy_rows(dst: number, drs: number, src: number, srs: number, rows: number, bytes: number): void;
   adamw_f32(p: number, g: number, m: number, v: number, n: number, h: number): void;
   rms_scale(x: number, out: number, rows: number, cols: number, inv: number, w: number): void;
   rms_grad(x: number, g: number, dx: number, rows: number, cols: number, inv: number, c: number, w: number, acc: number): void;
