@@ -13,7 +13,7 @@ import { dgemm } from './dgemm.js';
 import { binaryExpr, reduceSpec, unaryExpr } from './exprs.js';
 import { gatherInto, scatterAddInto, topkInto } from './index-ops.js';
 import { sgemmBatched } from './sgemm.js';
-import { installWasmKernels, wasmTensorHeap, type WasmHeap, wasmAdamWF32, type AdamWStepF64, wasmBinaryF32, wasmBinaryRowsF32, wasmKernelsAvailable, wasmRowScalarF32, wasmColSumF32, wasmCopyRowsF32, wasmMaxRowsF32, wasmUnaryF32, type WasmBinaryOp, type WasmUnaryOp } from './wasm/index.js';
+import { installWasmKernels, wasmTensorHeap, type WasmHeap, wasmAdamWF32, type AdamWStepF64, wasmBinaryF32, wasmBinaryRowsF32, wasmKernelsAvailable, wasmRowScalarF32, wasmColSumF32, wasmCopyRowsF32, wasmMaxRowsF32, wasmSumRowsF32, wasmUnaryF32, type WasmBinaryOp, type WasmUnaryOp } from './wasm/index.js';
 
 // float32 GEMM: the WebAssembly SIMD kernels (docs/cpu-kernels.md) whenever the engine has SIMD128,
 // else the blocked plain-JS loop. AVEY_CPU_GEMM=js keeps the JS loop (to compare, or to debug).
@@ -328,6 +328,14 @@ export class CpuBackend implements Backend {
       && outer * inner >= WASM_MIN_ELEMENTS) {
       // the row maxima on wasm SIMD (same results as the JS loop, see wasmMaxRowsF32)
       wasmMaxRowsF32(dataOf(x.buffer, op) as Float32Array, out.data as Float32Array, outer, inner, x.view.offset, 0);
+      return out;
+    }
+    if (wasmElementwise && op === 'sum' && inD === 'float32' && si === 1 && (so === inner || outer === 1) && inner >= 4
+      && outer * inner >= WASM_MIN_ELEMENTS) {
+      // row sums on wasm SIMD: float64 partial sums in a fixed order (8 per row), rounded once to
+      // float32: the float64 sum's rounding can differ from the sequential JS loop's in the last bit
+      // of a float32 result where that sum lies within ~1e-16 of a rounding boundary
+      wasmSumRowsF32(dataOf(x.buffer, op) as Float32Array, out.data as Float32Array, outer, inner, x.view.offset, 0);
       return out;
     }
     if (wasmElementwise && op === 'sum' && inD === 'float32' && so === 1 && si !== 1 && si >= outer && outer >= 8 && inner >= 1
