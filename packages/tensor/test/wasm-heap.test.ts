@@ -5,7 +5,7 @@
 //     (streamed through scratch), at any length (n % 4 tails), offset and row stride, and writes
 //     nothing outside its output range (a heap neighbour's memory is untouched);
 //   - the CPU backend keeps large float32 tensors there, hands out ordinary arrays from reads, and
-//     gives the memory back on dispose.
+//     gives the memory back on dispose, and a dropped tensor's memory once the GC collects it.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -247,4 +247,22 @@ test('wasm heap: row copies (copy_rows) in place = the element loop; cat / conti
     if (k >= 3 && k < 63) assert.equal(ns[(a * 40 + b) * 60 + k - 3], v);
   }
   for (const z of [x, y, c, t, n]) z.dispose();
+});
+
+test('wasm heap: a tensor dropped without dispose() gives its block back once the GC collects its view', { skip }, async () => {
+  const h = heap as NonNullable<typeof heap>;
+  // a collection on demand (node:v8 can expose gc at run time, to this test process only)
+  const v8 = await import('node:v8'), vm = await import('node:vm');
+  v8.setFlagsFromString('--expose-gc');
+  const gc = vm.runInNewContext('gc') as () => void;
+  const before = h.tensorBytesInUse;
+  (() => {
+    for (let i = 0; i < 8; i++) void T.ones([256, 256]).mul(3); // 2 × 256 KiB per iteration, never disposed
+  })();
+  assert.ok(h.tensorBytesInUse >= before + 16 * 4 * 65536, 'the dropped tensors are still counted before a collection');
+  for (let i = 0; i < 10 && h.tensorBytesInUse > before; i++) {
+    gc();
+    await new Promise((r) => setTimeout(r, 10)); // finalizers run between tasks
+  }
+  assert.ok(h.tensorBytesInUse <= before, `blocks came back: ${h.tensorBytesInUse} bytes in use, ${before} before`);
 });
