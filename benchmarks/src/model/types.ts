@@ -1,7 +1,9 @@
 // Options and results of the model benchmarks (`avey bench train|infer`, the scaling sweep).
 
-export type ModelKind = 'avey-b' | 'transformer';
-export type PresetName = 'tiny' | 'small' | 'base';
+import type { ModelKind, AveyPresetName as PresetName } from '@avey/avey-b';
+
+export type { ModelKind, PresetName };
+
 /** MLM head of the training step: 'full' = logits for every position (the official
  *  AveyForMaskedLM.forward + cross-entropy with ignore_index −100); 'masked' = the vocabulary
  *  projection only for the masked positions (same loss and gradients, less work). */

@@ -20,6 +20,8 @@ export class CheckpointError extends AveyError {}
 
 export type AnyConfig = AveyConfig | TransformerConfig;
 export type AnyHeadModel = AveyHeadModel | TransformerHeadModel;
+/** The two model families of the package (the CLI's `--model`, the benchmarks' `model`). */
+export type ModelKind = 'avey-b' | 'transformer';
 
 const ARCH: Record<'avey' | 'transformer_baseline', Record<HeadName, string>> = {
   avey: { mlm: 'AveyForMaskedLM', seqcls: 'AveyForSequenceClassification', tokcls: 'AveyForTokenClassification', qa: 'AveyForQuestionAnswering' },

@@ -16,7 +16,7 @@ export {
 export * from './transformer.js';
 export {
   saveCheckpoint, loadCheckpoint, readCheckpointConfig, parameterShapes, headOfArchitecture, headOfModel,
-  CheckpointError, type AnyConfig, type AnyHeadModel, type LoadOptions, type LoadedCheckpoint,
+  CheckpointError, type AnyConfig, type AnyHeadModel, type ModelKind, type LoadOptions, type LoadedCheckpoint,
 } from './checkpoint.js';
 export { runForward, type RunForwardOptions, type RunForwardResult } from './forward.js';
 export { diffArrays, summarize, formatDiff, type TensorDiff, type ParityReport, type Tolerance } from './compare.js';

@@ -7,7 +7,7 @@
 import type { Tensor } from '@avey/tensor';
 import { AveyError, Rng, keep, scope, tensor } from '@avey/tensor';
 import { Variable, isGradEnabled, nn } from '@avey/autograd';
-import type { MaskMode } from './config.js';
+import type { AveyPresetName, MaskMode } from './config.js';
 import { checkInputIds, checkMask, type EncodeOptions, type Encoder } from './encoder.js';
 import {
   SeqClsHead, TokClsHead, mlmOutput, poolingMask, qaOutput, seqClsOutput, tokClsOutput,
@@ -36,7 +36,7 @@ export interface TransformerConfig {
 
 export type TransformerConfigInput = Partial<TransformerConfig>;
 
-export const TRANSFORMER_PRESETS: Readonly<Record<'tiny' | 'small' | 'base', TransformerConfigInput>> = {
+export const TRANSFORMER_PRESETS: Readonly<Record<AveyPresetName, TransformerConfigInput>> = {
   tiny: { vocab_size: 8192, hidden_size: 64, num_hidden_layers: 4, num_attention_heads: 4 },
   small: { vocab_size: 8192, hidden_size: 256, num_hidden_layers: 8, num_attention_heads: 4 },
   base: { vocab_size: 50368, hidden_size: 768, num_hidden_layers: 12, num_attention_heads: 12 },

@@ -2,12 +2,11 @@
 // @avey/avey-b lazily; library errors about checkpoints become FileErrors that say how to fix them.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AnyConfig, AnyHeadModel, HeadName } from '@avey/avey-b';
+import type { AnyConfig, AnyHeadModel, AveyPresetName as PresetName, HeadName, ModelKind } from '@avey/avey-b';
 import type { Tokenizer } from '@avey/data';
 import { FileError, UsageError } from '../errors.js';
 
-export type ModelKind = 'avey-b' | 'transformer';
-export type PresetName = 'tiny' | 'small' | 'base';
+export type { ModelKind, PresetName };
 
 export interface PresetRow {
   model: ModelKind;
