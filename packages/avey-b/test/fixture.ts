@@ -3,9 +3,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import assert from 'node:assert/strict';
 import { tensor, type Tensor } from '@avey/tensor';
-import { safetensors } from '@avey/autograd';
-import { aveyConfig, type AveyConfig } from '@avey/avey-b';
+import { safetensors, type Variable } from '@avey/autograd';
+import { aveyConfig, formatDiff, namedParams, summarize, type AveyConfig, type AveyHeadModel, type HeadName, type TensorDiff } from '@avey/avey-b';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, '../../..');
@@ -65,4 +66,36 @@ export function loadFixture(): Fixture {
       return out;
     },
   };
+}
+
+/** The fixture's three official heads: our head name, the fixture's key prefix, its labels tensor. */
+export const PARITY_HEADS: readonly { head: HeadName; key: string; labels: string }[] = [
+  { head: 'mlm', key: 'mlm', labels: 'input.mlm_labels' },
+  { head: 'seqcls', key: 'seqcls', labels: 'input.seqcls_labels' },
+  { head: 'tokcls', key: 'tokcls', labels: 'input.tokcls_labels' },
+];
+
+/** Sets every parameter of `model` to the fixture's `${key}.param.*` (created on the current
+ *  backend), asserting that the names and shapes are the official ones; returns the parameters. */
+export function loadFixtureParams(model: AveyHeadModel, fx: Fixture, key: string): Map<string, Variable> {
+  const params = namedParams(model);
+  const fixtureParams = fx.params(key);
+  assert.deepEqual([...params.keys()].sort(), [...fixtureParams.keys()].sort(), 'parameter names must equal the official ones');
+  for (const [name, p] of params) {
+    const r = fixtureParams.get(name)!;
+    assert.deepEqual([...p.shape], [...r.shape], `shape of ${name}`);
+    p.value = tensor(r.data as Float32Array, { shape: [...r.shape] });
+  }
+  return params;
+}
+
+/** Prints (through `print`) the one-line summary — `label`, count, worst absolute and relative
+ *  errors, worst tensor — then asserts that every compared tensor passes (torch.allclose rule). */
+export function assertParity(label: string, diffs: TensorDiff[], print: (line: string) => void): void {
+  const rep = summarize(diffs);
+  const maxAbs = Math.max(...diffs.map((d) => d.maxAbs));
+  const maxRel = Math.max(...diffs.map((d) => d.maxRel));
+  print(`[${label}] ${diffs.length} tensors; max abs err ${maxAbs.toExponential(3)}, max rel err ${maxRel.toExponential(3)}; worst: ${formatDiff(rep.worst!)}`);
+  const failing = rep.diffs.filter((d) => !d.pass);
+  assert.equal(failing.length, 0, `${label} failures (worst first):\n${failing.slice(0, 10).map(formatDiff).join('\n')}`);
 }

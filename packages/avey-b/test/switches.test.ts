@@ -2,8 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng, tensor, type Tensor } from '@avey/tensor';
-import { optim } from '@avey/autograd';
 import { AveyForMaskedLM, AveyModel, aveyConfig, namedParams, type AveyConfigInput } from '@avey/avey-b';
+import { mlmLosses } from './mlm-steps.js';
 
 const S = 4;
 const base: AveyConfigInput = { vocab_size: 40, d_embed: 16, n_layers: 2, chunk_size: S, k: 2, mask_mode: 'official' };
@@ -41,17 +41,7 @@ for (const sw of SWITCHES) {
 
   test(`switch "${sw.name}": trains (MLM loss decreases with AdamW)`, () => {
     const model = new AveyForMaskedLM(aveyConfig({ ...base, ...sw.cfg }), { seed: 3 });
-    const x = ids(4, 2, 3 * S);
-    const labels = tensor(Int32Array.from(x.dataSync() as Int32Array, (v, i) => (i % 3 === 0 ? v : -100)), { dtype: 'int32', shape: x.shape as number[] });
-    const opt = new optim.AdamW(model.parameters(), { lr: 1e-2 });
-    const lossAt: number[] = [];
-    for (let step = 0; step < 8; step++) {
-      opt.zeroGrad();
-      const { loss } = model.forward(x, { labels });
-      lossAt.push(loss!.item());
-      loss!.backward();
-      opt.step();
-    }
+    const lossAt = mlmLosses(model, ids(4, 2, 3 * S));
     assert.ok(lossAt.every(Number.isFinite), `finite losses ${lossAt}`);
     assert.ok(lossAt[lossAt.length - 1] < lossAt[0] * 0.9, `loss should fall: ${lossAt.map((l) => l.toFixed(3)).join(' → ')}`);
   });

@@ -6,6 +6,7 @@ import { optim } from '@avey/autograd';
 import {
   TransformerForMaskedLM, TransformerModel, createTransformer, namedParams, transformerConfig, transformerParameterShapes,
 } from '@avey/avey-b';
+import { mlmLosses } from './mlm-steps.js';
 
 const base = { vocab_size: 40, hidden_size: 16, num_hidden_layers: 2, num_attention_heads: 4, max_position_embeddings: 32 };
 
@@ -44,17 +45,7 @@ test('masked mode: right-padded rows equal their batch-of-one outputs; positions
 
 test('Transformer MLM trains (loss decreases)', () => {
   const m = new TransformerForMaskedLM(transformerConfig(base), { seed: 5 });
-  const x = new Rng(6).int([2, 12], 0, 40);
-  const labels = tensor(Int32Array.from(x.dataSync() as Int32Array, (v, i) => (i % 3 === 0 ? v : -100)), { dtype: 'int32', shape: [2, 12] });
-  const opt = new optim.AdamW(m.parameters(), { lr: 1e-2 });
-  const l: number[] = [];
-  for (let s = 0; s < 8; s++) {
-    opt.zeroGrad();
-    const { loss } = m.forward(x, { labels });
-    l.push(loss!.item());
-    loss!.backward();
-    opt.step();
-  }
+  const l = mlmLosses(m, new Rng(6).int([2, 12], 0, 40));
   assert.ok(l[7] < l[0] * 0.9, l.join(' → '));
 });
 
