@@ -11,13 +11,14 @@ import { CpuBuffer } from './buffer.js';
 import { elementwiseKernel, reduceKernel } from './codegen.js';
 import { dgemm } from './dgemm.js';
 import { binaryExpr, reduceSpec, unaryExpr } from './exprs.js';
+import { envVar } from './host.js';
 import { gatherInto, scatterAddInto, topkInto } from './index-ops.js';
 import { sgemmBatched } from './sgemm.js';
 import { installWasmKernels, wasmTensorHeap, type WasmHeap, wasmAdamWF32, type AdamWStepF64, wasmBinaryF32, wasmBinaryRowsF32, wasmKernelsAvailable, wasmRowScalarF32, wasmColSumF32, wasmCopyRowsF32, wasmMaxRowsF32, wasmSumRowsF32, wasmUnaryF32, type WasmBinaryOp, type WasmUnaryOp } from './wasm/index.js';
 
 // float32 GEMM: the WebAssembly SIMD kernels (docs/cpu-kernels.md) whenever the engine has SIMD128,
 // else the blocked plain-JS loop. AVEY_CPU_GEMM=js keeps the JS loop (to compare, or to debug).
-const gemmEnv = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.AVEY_CPU_GEMM;
+const gemmEnv = envVar('AVEY_CPU_GEMM');
 if (gemmEnv !== 'js') installWasmKernels();
 
 // float32 elementwise maps over at least this many contiguous elements run on the wasm SIMD kernels
@@ -32,8 +33,7 @@ const SET_MIN_ROW = 16;
 const wasmElementwise = gemmEnv !== 'js' && wasmKernelsAvailable();
 // float32 tensor storage inside the wasm kernels' shared memory, so that the kernels work on it in
 // place (wasm/heap.ts). AVEY_CPU_HEAP=0 keeps every tensor in ordinary arrays (to compare, or debug).
-const heapEnv = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.AVEY_CPU_HEAP;
-const wasmHeap: WasmHeap | null = wasmElementwise && heapEnv !== '0' ? wasmTensorHeap() : null;
+const wasmHeap: WasmHeap | null = wasmElementwise && envVar('AVEY_CPU_HEAP') !== '0' ? wasmTensorHeap() : null;
 const WASM_BINARY = new Set<string>(['add', 'sub', 'mul', 'div']);
 const WASM_UNARY = new Set<string>(['exp', 'erf', 'gelu', 'sigmoid']);
 

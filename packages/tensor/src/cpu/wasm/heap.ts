@@ -23,6 +23,7 @@
 // by a larger one when a call needs more. It is never a tensor's storage.
 
 import { BackendError } from '../../errors.js';
+import { envVar } from '../host.js';
 import { HEAP_BASE } from './kernels.gen.js';
 
 const PAGE = 65536;
@@ -40,7 +41,7 @@ const MAX_BYTES = 4 * 1024 * 1024 * 1024 - PAGE;
 const TENSOR_LIMIT = tensorLimit();
 
 function tensorLimit(): number {
-  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.AVEY_CPU_HEAP_MB;
+  const env = envVar('AVEY_CPU_HEAP_MB');
   const mb = env === undefined || env === '' ? 1024 : Number(env);
   return Number.isFinite(mb) && mb >= 0 ? Math.min(mb, 3072) * 1024 * 1024 : 1024 * 1024 * 1024;
 }
@@ -78,8 +79,8 @@ export class WasmHeap {
     return this.shared;
   }
 
-  /** A zero-filled-or-not Float32Array view of n floats of wasm memory, or null (not a shared memory,
-   *  or the heap is at its tensor limit: the caller takes a plain array). Contents unspecified. */
+  /** A Float32Array view of n floats of wasm memory (contents unspecified), or null (not a shared
+   *  memory, or the heap is at its tensor limit: the caller takes a plain array). */
   allocF32(n: number): Float32Array | null {
     if (!this.shared || n <= 0) return null;
     const bytes = roundUp(4 * n, ALIGN);

@@ -6,6 +6,7 @@
 // memory only) and the wrappers' scratch area. It only grows (by whole 64 KiB pages, at least
 // doubling); `f32` is refreshed after every grow (growing a non-shared memory detaches its buffer).
 
+import { envVar, hostProcess } from '../host.js';
 import { WasmHeap } from './heap.js';
 import { KERNELS_FMA_SHARED_WASM_BASE64, KERNELS_SHARED_WASM_BASE64, KERNELS_WASM_BASE64 } from './kernels.gen.js';
 
@@ -98,13 +99,11 @@ function sharedRuntime(): WasmRuntime | null {
   return null;
 }
 
-type ProcessLike = { env?: Record<string, string | undefined>; getBuiltinModule?: (id: string) => unknown };
-const proc = (): ProcessLike | undefined => (globalThis as { process?: ProcessLike }).process;
 
 /** AVEY_CPU_FMA: '0' never uses the FMA micro-kernel, '1' uses it even where that means switching
  *  V8's relaxed SIMD on at run time; unset uses it where the engine ships relaxed SIMD. */
 function fmaEnabled(): boolean {
-  return proc()?.env?.AVEY_CPU_FMA !== '0';
+  return envVar('AVEY_CPU_FMA') !== '0';
 }
 
 /** The FMA kernels' bytes if this engine validates them (V8 ≥ 11.4, i.e. Node ≥ 22, current
@@ -117,8 +116,8 @@ function relaxedSimdModule(): Uint8Array<ArrayBuffer> | null {
   try {
     const bytes = decodeBase64(KERNELS_FMA_SHARED_WASM_BASE64);
     if (WebAssembly.validate(bytes)) return bytes;
-    if (proc()?.env?.AVEY_CPU_FMA !== '1') return null;
-    const v8 = proc()?.getBuiltinModule?.('node:v8') as { setFlagsFromString?: (f: string) => void } | undefined;
+    if (envVar('AVEY_CPU_FMA') !== '1') return null;
+    const v8 = hostProcess()?.getBuiltinModule?.('node:v8') as { setFlagsFromString?: (f: string) => void } | undefined;
     if (v8?.setFlagsFromString === undefined) return null;
     v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
     return WebAssembly.validate(bytes) ? bytes : null;

@@ -19,6 +19,7 @@
 // A worker that wakes late finds the job closed and goes back to sleep: the main thread never waits
 // for a worker that has not started, only for one that is in the middle of its last tile.
 
+import { envVar, hostProcess } from '../host.js';
 import { MR, NR } from './kernels.gen.js';
 import { wasmRuntime, type KernelExports, type WasmRuntime } from './runtime.js';
 
@@ -47,8 +48,9 @@ export const ROW_KERNELS = [
 ] as const;
 export type RowKernel = Exclude<(typeof ROW_KERNELS)[number], ''>;
 
-/** One row job: `kernel` over `rows` rows in chunks of `chunk`; up to 5 pointer arguments with their
- *  byte strides per row; `cols` (softmax, row-scalar maps) and `h` (adamw's hyper-parameters). */
+/** One row job: `kernel` over `rows` rows in chunks of `chunk`; up to 4 pointer arguments, the byte
+ *  strides per row of the first 3 (the 4th's follows from the kernel); `cols` (softmax, row-scalar
+ *  maps) and `h` (adamw's hyper-parameters). */
 export interface RowJob {
   kernel: RowKernel; rows: number; chunk: number; cols: number;
   ptrs: readonly number[]; strides: readonly number[]; h?: number;
@@ -229,13 +231,12 @@ const localCtl = new Int32Array(CTL_INTS);
 const localP = new Uint32Array(NPARAM);
 
 function envThreads(): number {
-  const proc = (globalThis as { process?: { env?: Record<string, string | undefined>; getBuiltinModule?: (id: string) => unknown } }).process;
-  const env = proc?.env?.AVEY_CPU_THREADS;
+  const env = envVar('AVEY_CPU_THREADS');
   if (env !== undefined && env !== '') {
     const n = Number(env);
     if (Number.isInteger(n) && n >= 1) return Math.min(n, MAX_THREADS);
   }
-  const os = proc?.getBuiltinModule?.('node:os') as { availableParallelism?: () => number; cpus?: () => unknown[] } | undefined;
+  const os = hostProcess()?.getBuiltinModule?.('node:os') as { availableParallelism?: () => number; cpus?: () => unknown[] } | undefined;
   const cores = os?.availableParallelism?.() ?? os?.cpus?.().length ?? 1;
   return Math.max(1, Math.min(cores, 2)); // the wasm GEMM stops scaling usefully here; keep the rest free
 }
@@ -247,8 +248,7 @@ function poolFor(rt: WasmRuntime): GemmPool | null {
   pool = null;
   const threads = wanted > 0 ? wanted : envThreads();
   if (threads <= 1 || rt.shared === null) return null;
-  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-  const wt = proc?.getBuiltinModule?.('node:worker_threads') as { Worker?: WorkerCtor } | undefined;
+  const wt = hostProcess()?.getBuiltinModule?.('node:worker_threads') as { Worker?: WorkerCtor } | undefined;
   if (!wt?.Worker) return null;
   try {
     pool = new GemmPool(rt, wt.Worker, threads - 1);
