@@ -105,11 +105,12 @@ export function wasmSgemm(
 }
 
 /** `batch` GEMMs in one call: C_i[M,N] = op(A_i)·op(B_i) for i < batch, with A_i at a[aOff + i·aStride],
- *  B_i at b[bOff + i·bStride] (a stride of 0 shares one operand: it is copied in once) and C_i at
- *  c[cOff + i·M·N]; per problem the `sgemm` contract (../sgemm.ts). Every operand is copied into wasm
- *  memory once and the batch's tiles go to the GEMM threads together, so B small GEMMs cost one
- *  call's overhead instead of B (the (M, C, C) @ (M, C, m/4) mixing products of Avey-B). Each C
- *  element is computed exactly as by `wasmSgemm` on its own problem (same packing, same K order). */
+ *  B_i at b[bOff + i·bStride] (a stride of 0 shares one operand) and C_i at c[cOff + i·M·N]; per
+ *  problem the `sgemm` contract (../sgemm.ts). Operands outside wasm memory are copied in once (a
+ *  shared one once for the batch), and the batch's tiles go to the GEMM threads together, so B small
+ *  GEMMs cost one call's overhead instead of B (the (M, C, C) @ (M, C, m/4) mixing products of
+ *  Avey-B). Each C element is computed exactly as by `wasmSgemm` on its own problem (same packing,
+ *  same K order). */
 export function wasmSgemmBatched(
   batch: number, M: number, N: number, K: number,
   a: Float32Array, aOff: number, aStride: number, lda: number, transA: boolean,
