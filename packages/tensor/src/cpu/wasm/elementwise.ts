@@ -236,11 +236,13 @@ export function wasmSoftmaxRowsF32(x: Float32Array, out: Float32Array, rows: num
   if (cols < 4 || cols % 4 !== 0) throw new BackendError('softmax', `wasmSoftmaxRowsF32 needs cols % 4 == 0 and cols >= 4 (got ${cols})`);
   const rt = runtimeFor('softmax');
   const R = Math.max(1, Math.min(rows, Math.floor(SOFTMAX_BLOCK_FLOATS / cols)));
-  const hx = rt.heap.ptr(x, xOff), ho = rt.heap.ptr(out, outOff), direct = hx >= 0 && ho >= 0;
-  if (direct && rows * cols >= PAR_MIN && rowJobsParallel(rt)) {
-    // both threads, blocks of rows from a shared counter; the maxima and sums of all rows in scratch
+  const hx = rt.heap.ptr(x, xOff), ho = rt.heap.ptr(out, outOff);
+  if (hx >= 0 && ho >= 0) {
+    // in place, every row at once (blocks of R rows on both threads when large); the maxima and
+    // sums of all rows in scratch
     const pS = rt.scratch(12 * rows, 'softmax'), pM = pS + 8 * rows;
-    runRowJob(rt, { kernel: 'softmax_rows', rows, chunk: R, cols, ptrs: [hx, ho, pM, pS], strides: [4 * cols, 4 * cols, 4] });
+    if (rows * cols >= PAR_MIN && rowJobsParallel(rt)) runRowJob(rt, { kernel: 'softmax_rows', rows, chunk: R, cols, ptrs: [hx, ho, pM, pS], strides: [4 * cols, 4 * cols, 4] });
+    else rt.k.softmax_rows(hx, ho, rows, cols, pM, pS);
     const f32 = rt.f32, f64 = new Float64Array(f32.buffer, pS, rows);
     for (let i = 0; i < rows; i++) {
       maxes[i] = f32[(pM >> 2) + i];
@@ -248,20 +250,17 @@ export function wasmSoftmaxRowsF32(x: Float32Array, out: Float32Array, rows: num
     }
     return;
   }
+  // through scratch, R rows at a time
   const oM = 0, oS = oM + 8 * R, oX = oS + 8 * R, oO = oX + 4 * R * cols; // oS 8-aligned
-  const S = rt.scratch(direct ? oX : oO + 4 * R * cols, 'softmax');
+  const S = rt.scratch(oO + 4 * R * cols, 'softmax');
   const f32 = rt.f32;
   const pM = S + oM, pS = S + oS;
   const f64 = new Float64Array(f32.buffer, pS, R);
   for (let r0 = 0; r0 < rows; r0 += R) {
     const r = Math.min(R, rows - r0);
-    if (direct) {
-      rt.k.softmax_rows(hx + 4 * r0 * cols, ho + 4 * r0 * cols, r, cols, pM, pS);
-    } else {
-      f32.set(x.subarray(xOff + r0 * cols, xOff + (r0 + r) * cols), (S + oX) >> 2);
-      rt.k.softmax_rows(S + oX, S + oO, r, cols, pM, pS);
-      out.set(f32.subarray((S + oO) >> 2, ((S + oO) >> 2) + r * cols), outOff + r0 * cols);
-    }
+    f32.set(x.subarray(xOff + r0 * cols, xOff + (r0 + r) * cols), (S + oX) >> 2);
+    rt.k.softmax_rows(S + oX, S + oO, r, cols, pM, pS);
+    out.set(f32.subarray((S + oO) >> 2, ((S + oO) >> 2) + r * cols), outOff + r0 * cols);
     for (let i = 0; i < r; i++) {
       maxes[r0 + i] = f32[(pM >> 2) + i];
       sums[r0 + i] = f64[i];
@@ -290,23 +289,13 @@ export function wasmRowScalarF32(
   const BLK = SOFTMAX_BLOCK_FLOATS;
   const hx = rt.heap.ptr(x, xOff), ho = rt.heap.ptr(out, outOff);
   if (hx >= 0 && ho >= 0 && cols % 4 === 0) {
-    // in place: the row scalars through scratch, a block of rows per call (a row per call when the
-    // rows of x are not packed)
-    if (xRs === cols && rows * cols >= PAR_MIN && rowJobsParallel(rt)) {
-      const pS = rt.scratch(4 * rows, op);
-      rt.f32.set(s.subarray(sOff, sOff + rows), pS >> 2);
-      runRowJob(rt, { kernel: name, rows, chunk: Math.max(1, Math.floor(PAR_CHUNK / cols)), cols, ptrs: [hx, ho, pS], strides: [4 * cols, 4 * cols, 4] });
-      return;
-    }
-    const R = Math.min(rows, BLK);
-    const pS = rt.scratch(4 * R, op);
-    const f32 = rt.f32;
-    for (let r0 = 0; r0 < rows; r0 += R) {
-      const r = Math.min(R, rows - r0);
-      f32.set(s.subarray(sOff + r0, sOff + r0 + r), pS >> 2);
-      if (xRs === cols) kernel(hx + 4 * r0 * cols, ho + 4 * r0 * cols, r, cols, pS);
-      else for (let i = 0; i < r; i++) kernel(hx + 4 * (r0 + i) * xRs, ho + 4 * (r0 + i) * cols, 1, cols, pS + 4 * i);
-    }
+    // in place, the row scalars copied to scratch: every row in one call when the rows of x are
+    // packed (on both threads when large), else a row per call
+    const pS = rt.scratch(4 * rows, op);
+    rt.f32.set(s.subarray(sOff, sOff + rows), pS >> 2);
+    if (xRs !== cols) for (let r = 0; r < rows; r++) kernel(hx + 4 * r * xRs, ho + 4 * r * cols, 1, cols, pS + 4 * r);
+    else if (rows * cols >= PAR_MIN && rowJobsParallel(rt)) runRowJob(rt, { kernel: name, rows, chunk: Math.max(1, Math.floor(PAR_CHUNK / cols)), cols, ptrs: [hx, ho, pS], strides: [4 * cols, 4 * cols, 4] });
+    else kernel(hx, ho, rows, cols, pS);
     return;
   }
   const seg = Math.min(cols, BLK); // columns per row piece
