@@ -85,13 +85,8 @@ export class WasmHeap {
     if (!this.shared || n <= 0) return null;
     const bytes = roundUp(4 * n, ALIGN);
     if (this.tensorBytes + bytes > TENSOR_LIMIT) return null;
-    const top = this.top;
     const ptr = this.take(bytes);
     if (ptr === 0) return null;
-    // A block that grew the heap (not a reuse): show the GC that much memory in a throwaway
-    // ArrayBuffer (zero pages, never touched), so a program that drops tensors without dispose()
-    // gets collections, hence finalized views and reused blocks, at the pace it allocates.
-    if (this.top > top) void new ArrayBuffer(bytes);
     const buf = this.memory.buffer;
     this.buffers.add(buf);
     const view = new Float32Array(buf, ptr, n);
