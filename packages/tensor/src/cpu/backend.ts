@@ -51,39 +51,34 @@ function blasLayout(rows: number, cols: number, sr: number, sc: number): { trans
 }
 
 /** out[outOff + view] = src[srcOff + view] over a collapsed n-d shape whose last axis has stride 1 on
- *  both sides: one `set` per row. Returns false (nothing done) when that does not hold. */
+ *  both sides: one `set` per row, or, between float32 tensors in wasm memory, one `copy_rows` kernel
+ *  call (memory.copy per row) per matrix of the last two axes. Returns false (nothing done) when the
+ *  last axis is not contiguous on both sides. */
 function copyRowsBySet(shape: readonly number[], out: TypedArray, outOff: number, os: readonly number[], src: TypedArray, srcOff: number, ss: readonly number[]): boolean {
   const nd = shape.length;
   if (nd === 0 || os[nd - 1] !== 1 || ss[nd - 1] !== 1 || shape[nd - 1] < SET_MIN_ROW || out.constructor !== src.constructor) return false;
   const n = shape[nd - 1];
-  // float32 tensors in wasm memory: the two innermost axes per kernel call (memory.copy per row)
-  if (nd >= 2 && out instanceof Float32Array && src instanceof Float32Array && copyRowsInWasm(shape, out, outOff, os, src, srcOff, ss)) return true;
-  let outer = 1;
-  for (let d = 0; d < nd - 1; d++) outer *= shape[d];
-  const idx = new Array<number>(nd).fill(0);
-  let po = outOff, ps = srcOff;
-  for (let r = 0; r < outer; r++) {
+  if (nd >= 2 && out instanceof Float32Array && src instanceof Float32Array
+    && forEachOuter(shape, nd - 2, os, ss, outOff, srcOff, (po, ps) => wasmCopyRowsF32(shape[nd - 2], n, src, ps, ss[nd - 2], out, po, os[nd - 2]))) return true;
+  forEachOuter(shape, nd - 1, os, ss, outOff, srcOff, (po, ps) => {
     out.set(src.subarray(ps, ps + n), po);
-    for (let d = nd - 2; d >= 0; d--) {
-      po += os[d]; ps += ss[d];
-      if (++idx[d] < shape[d]) break;
-      idx[d] = 0; po -= os[d] * shape[d]; ps -= ss[d] * shape[d];
-    }
-  }
+    return true;
+  });
   return true;
 }
 
-/** copyRowsBySet's wasm path: for every index of the axes before the last two, one `copy_rows` call
- *  over the last two. False (nothing copied) when out or src is not a view of wasm memory. */
-function copyRowsInWasm(shape: readonly number[], out: Float32Array, outOff: number, os: readonly number[], src: Float32Array, srcOff: number, ss: readonly number[]): boolean {
-  const nd = shape.length, rows = shape[nd - 2], n = shape[nd - 1];
+/** Calls f(po, ps) for every index of the first `axes` axes of `shape` (an odometer, last axis
+ *  fastest), po and ps the offsets of that index with strides os and ss from outOff and srcOff. Stops
+ *  and returns false as soon as f does (only a first call refuses: wasmCopyRowsF32 on arrays outside
+ *  wasm memory). */
+function forEachOuter(shape: readonly number[], axes: number, os: readonly number[], ss: readonly number[], outOff: number, srcOff: number, f: (po: number, ps: number) => boolean): boolean {
   let outer = 1;
-  for (let d = 0; d < nd - 2; d++) outer *= shape[d];
-  const idx = new Array<number>(Math.max(0, nd - 2)).fill(0);
+  for (let d = 0; d < axes; d++) outer *= shape[d];
+  const idx = new Array<number>(axes).fill(0);
   let po = outOff, ps = srcOff;
   for (let r = 0; r < outer; r++) {
-    if (!wasmCopyRowsF32(rows, n, src, ps, ss[nd - 2], out, po, os[nd - 2])) return false; // only the first call can refuse
-    for (let d = nd - 3; d >= 0; d--) {
+    if (!f(po, ps)) return false;
+    for (let d = axes - 1; d >= 0; d--) {
       po += os[d]; ps += ss[d];
       if (++idx[d] < shape[d]) break;
       idx[d] = 0; po -= os[d] * shape[d]; ps -= ss[d] * shape[d];
