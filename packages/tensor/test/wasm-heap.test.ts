@@ -9,6 +9,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import fc from 'fast-check';
 import * as T from '../src/index.js';
 import {
@@ -265,4 +266,13 @@ test('wasm heap: a tensor dropped without dispose() gives its block back once th
     await new Promise((r) => setTimeout(r, 10)); // finalizers run between tasks
   }
   assert.ok(h.tensorBytesInUse <= before, `blocks came back: ${h.tensorBytesInUse} bytes in use, ${before} before`);
+});
+
+test('AVEY_CPU_HEAP_MB: a value that is not a number of MiB is a BackendError naming the variable', { skip }, () => {
+  const index = JSON.stringify(new URL('../src/index.ts', import.meta.url).href);
+  const code = `import(${index}).then((T) => { try { T.ones([128, 128]).mul(2); console.log('no error'); } catch (e) { console.log(e.name + ': ' + e.message); } })`;
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', code], {
+    encoding: 'utf8', cwd: new URL('..', import.meta.url), env: { ...process.env, AVEY_CPU_HEAP_MB: 'lots', NODE_TEST_CONTEXT: undefined },
+  });
+  assert.match(r.stdout, /BackendError: AVEY_CPU_HEAP_MB: must be a number of MiB ≥ 0 .*got 'lots'/);
 });

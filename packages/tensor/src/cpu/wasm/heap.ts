@@ -12,8 +12,9 @@
 // exist, the free blocks are coalesced (sorted, neighbours merged, a block that ends at `top` lowers
 // `top`) and the smallest one that fits is split.
 //
-// Lifetime (and the cap on tensor bytes, TENSOR_LIMIT). A block comes back through `release(view)` (the backend's free, i.e. dispose) or, for a
-// tensor dropped without dispose, through a FinalizationRegistry when its view object is collected.
+// Lifetime (and the cap on tensor bytes, tensorLimit). A block comes back through `release(view)`
+// (the backend's free, i.e. dispose) or, for a tensor dropped without dispose, through a
+// FinalizationRegistry when its view object is collected.
 // Finalization callbacks never run inside synchronous code, so memory cannot be reused while a kernel
 // holding the view (or a subarray of it) is running. Views must not outlive their allocation view:
 // the backend never stores a subarray of a heap view as a buffer's data.
@@ -38,12 +39,11 @@ const MAX_BYTES = 4 * 1024 * 1024 * 1024 - PAGE;
  * synchronous loop); the ordinary arrays past the limit are memory the GC does see, so it collects
  * and the heap's blocks come back at the next task boundary.
  */
-const TENSOR_LIMIT = tensorLimit();
-
 function tensorLimit(): number {
   const env = envVar('AVEY_CPU_HEAP_MB');
   const mb = env === undefined || env === '' ? 1024 : Number(env);
-  return Number.isFinite(mb) && mb >= 0 ? Math.min(mb, 3072) * 1024 * 1024 : 1024 * 1024 * 1024;
+  if (!(Number.isFinite(mb) && mb >= 0)) throw new BackendError('AVEY_CPU_HEAP_MB', `must be a number of MiB ≥ 0 (at most 3072 is used), got '${env}'`);
+  return Math.min(mb, 3072) * 1024 * 1024;
 }
 
 const roundUp = (x: number, m: number): number => Math.ceil(x / m) * m;
@@ -61,6 +61,8 @@ export class WasmHeap {
   /** every SharedArrayBuffer object the memory has shown (one per size it has had) */
   private readonly buffers = new WeakSet<ArrayBufferLike>();
   private readonly finalizer: FinalizationRegistry<Block>;
+  /** the cap on tensor bytes (tensorLimit), read at the first tensor allocation */
+  private limit = -1;
   private scratchPtr = 0;
   private scratchBytes = 0;
 
@@ -84,7 +86,8 @@ export class WasmHeap {
   allocF32(n: number): Float32Array | null {
     if (!this.shared || n <= 0) return null;
     const bytes = roundUp(4 * n, ALIGN);
-    if (this.tensorBytes + bytes > TENSOR_LIMIT) return null;
+    if (this.limit < 0) this.limit = tensorLimit();
+    if (this.tensorBytes + bytes > this.limit) return null;
     const ptr = this.take(bytes);
     if (ptr === 0) return null;
     const buf = this.memory.buffer;
