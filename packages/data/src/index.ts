@@ -19,7 +19,9 @@ export { readRetrievalPairs, queryText, documentText } from './datasets/retrieva
 export { accuracy, f1Score, perSentenceMacroF1, pearson, type F1Result } from './metrics/classification.js';
 export { getEntities, seqevalF1, type Chunk, type SeqevalResult } from './metrics/seqeval.js';
 export { normalizeAnswer, exactMatch, tokenF1, squadScores, setF1, positionsOf, meanSetF1 } from './metrics/squad.js';
-export { reciprocalRank, recallAtK, ndcgAtK, retrievalScores, type Ranking } from './metrics/retrieval.js';
+export { reciprocalRank, recallAtK, ndcgAtK, paperNdcgAtK, relevantCount, retrievalScores, irScores, type Ranking, type Relevance, type IrScores } from './metrics/retrieval.js';
+export { readBeir, readBeirCorpus, readBeirQueries, readBeirQrels, writeBeir, squadBeir, describeUnknown, type BeirCollection, type BeirDocument, type BeirQuery, type UnknownQrel, type QrelLine } from './datasets/beir.js';
+export { Bm25Index, bm25Terms, topK, type Bm25Options } from './retrieval/bm25.js';
 export { makeNiah, niahRetrieval, type NiahExample, type NiahOptions, type NiahTokenizer } from './niah.js';
 export { padBatch, encodeInput, batchIndices, type PaddedBatch, type InputTokenizer } from './batch.js';
 export { sharedDatasetsDir, REPO_ROOT } from './io/shared.js';
