@@ -45,8 +45,13 @@ test('micro pretrain: learns, writes the HF folder + training state, JSON summar
   const run = join(TMP, 'learn');
   const r = avey([...BASE, '--steps', '40', '--lr', '1e-2', '--eval-interval', '20', '--save-interval', '20', '--out', run, '--json']);
   assert.equal(r.code, 0, r.stderr);
-  const s = JSON.parse(r.stdout) as { steps: number; checkpoint: string; eval_losses: Array<{ step: number; loss: number }> };
+  const s = JSON.parse(r.stdout) as { steps: number; checkpoint: string; eval_losses: Array<{ step: number; loss: number }>; final_eval_loss: number; unigram_eval_loss: number };
   assert.equal(s.steps, 40);
+  // the reference points: the last held-out loss, and a unigram of the 40×2×32 tokens seen, on the same positions
+  assert.equal(s.final_eval_loss, s.eval_losses[2].loss);
+  assert.ok(s.unigram_eval_loss > 1 && s.unigram_eval_loss < Math.log(300) - 0.5, `unigram below uniform: ${s.unigram_eval_loss}`);
+  const lastLine = r.stderr.trim().split('\n').filter((l) => l.startsWith('step ')).pop()!;
+  assert.match(lastLine, new RegExp(`^step 40/40 .*eval ${s.final_eval_loss.toFixed(4)}  unigram ${s.unigram_eval_loss.toFixed(4)}`));
   assert.deepEqual(s.eval_losses.map((e) => e.step), [0, 20, 40]);
   const first = s.eval_losses[0].loss;
   const last = s.eval_losses[2].loss;
@@ -82,7 +87,8 @@ test('kill -9 or Ctrl-C during pretraining, then --resume: bit-identical losses'
   assert.match(resumed.stderr, /resuming .*step-0000\d\d at step \d+\/150/);
   assert.match(resumed.stderr, /with --resume the run's own settings are used; ignoring --lr/);
   assert.deepEqual(losses(run), losses(ref));
-  const evals = (p: string) => readLog(join(p, 'log.jsonl')).filter((x) => 'eval_loss' in x).map((x) => [x.step, x.eval_loss]);
+  // the unigram reference keeps counting across the resume (its counts are in each checkpoint)
+  const evals = (p: string) => readLog(join(p, 'log.jsonl')).filter((x) => 'eval_loss' in x).map((x) => [x.step, x.eval_loss, x.unigram_eval_loss]);
   assert.deepEqual(evals(run), evals(ref));
 
   // Ctrl-C: saves a checkpoint at the current step, exits 130; resuming reproduces the run

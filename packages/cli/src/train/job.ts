@@ -154,6 +154,8 @@ export function printJobSummary(r: JobResult, json: boolean, extra: Record<strin
     checkpoint: r.checkpoint.dir,
     steps: r.stepsDone,
     final_train_loss: r.lastLoss,
+    final_eval_loss: last ? last[1] : null,
+    ...(r.referenceLoss !== undefined ? { unigram_eval_loss: r.referenceLoss } : {}),
     eval_losses: r.evals.map(([step, loss]) => ({ step, loss })),
     tokens_seen: r.tokensSeen,
     elapsed_s: Math.round(r.elapsedMs) / 1000,
@@ -171,6 +173,11 @@ export function printJobSummary(r: JobResult, json: boolean, extra: Record<strin
     lines.push(`held-out loss: ${first[1].toFixed(4)} (step ${first[0]}) -> ${last[1].toFixed(4)} (step ${last[0]})`);
   } else if (last) {
     lines.push(`held-out loss: ${last[1].toFixed(4)} (step ${last[0]})`);
+  }
+  if (last && r.referenceLoss !== undefined && Number.isFinite(r.referenceLoss)) {
+    const gap = last[1] - r.referenceLoss;
+    const verdict = gap < 0 ? 'below it: the model uses the context' : 'not below it: the model has not learned more than token frequencies';
+    lines.push(`unigram reference: ${r.referenceLoss.toFixed(4)} (held-out ${gap < 0 ? '−' : '+'}${Math.abs(gap).toFixed(4)} nats, ${verdict})`);
   }
   lines.push(`checkpoint: ${r.checkpoint.dir}`, `log: ${summary.log}`, `loss curve: ${summary.loss_curve}`);
   process.stdout.write(`${lines.join('\n')}\n`);

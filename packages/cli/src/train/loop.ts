@@ -27,6 +27,8 @@ export interface TrainSession {
   trainStep(step: number): Promise<StepResult>;
   /** Held-out loss; must not touch the training state or its RNG. */
   evalLoss?(): Promise<number>;
+  /** A reference loss on the same held-out data (MLM: the unigram of the training tokens seen). */
+  referenceLoss?(): number;
   /** Writes the model (HF files) and the optimiser/scheduler/data/RNG state into `dir`.
    *  Returns JSON-able state to store in trainer_state.json under "session". */
   save(dir: string): Promise<Record<string, unknown>>;
@@ -78,6 +80,8 @@ export interface LoopResult {
   elapsedMs: number;
   tokensSeen: number;
   tokensPerSec: number;
+  /** The session's reference loss at the end (when it has one). */
+  referenceLoss?: number;
 }
 
 /** The loss-curve SVG of a run's log records. */
@@ -104,6 +108,7 @@ export async function runLoop(session: TrainSession, o: LoopOptions): Promise<Lo
   let lastSaved: CheckpointInfo | undefined;
   let lastLoss = NaN;
   let step = o.startStep;
+  let refLoss: number | undefined;
 
   let stopSignal: NodeJS.Signals | undefined;
   const onSignal = (sig: NodeJS.Signals) => {
@@ -184,6 +189,7 @@ export async function runLoop(session: TrainSession, o: LoopOptions): Promise<Lo
         evalLoss = await session.evalLoss();
         evals.push([step, evalLoss]);
         record.eval_loss = evalLoss;
+        if (session.referenceLoss) record.unigram_eval_loss = refLoss = session.referenceLoss();
       }
       if (step % o.logInterval === 0 || last || evalLoss !== undefined) o.log.append(record);
       o.progress.update({
@@ -193,6 +199,7 @@ export async function runLoop(session: TrainSession, o: LoopOptions): Promise<Lo
         tokensPerSec: speed.tokensPerSec,
         etaMs: speed.msPerStep * (o.totalSteps - step),
         evalLoss,
+        refLoss,
       });
       if (step % o.saveInterval === 0 || last) await save();
     }
@@ -219,5 +226,6 @@ export async function runLoop(session: TrainSession, o: LoopOptions): Promise<Lo
     elapsedMs: elapsed(),
     tokensSeen,
     tokensPerSec: speed.tokensPerSec,
+    referenceLoss: session.referenceLoss ? session.referenceLoss() : undefined,
   };
 }

@@ -11,6 +11,7 @@ import type { MlmBatcher, MlmState, Tokenizer } from '@avey/data';
 import type { Tensor } from '@avey/tensor';
 import type { optim as Optim, schedules as Schedules, Variable } from '@avey/autograd';
 import type { StepResult, TrainSession } from './loop.js';
+import { UnigramCounter, type UnigramState } from './unigram.js';
 
 export interface MlmSettings {
   batch: number;
@@ -31,6 +32,8 @@ export interface MlmSessionState extends Record<string, unknown> {
   scheduler: { stepCount: number; baseLrs: number[] };
   data: MlmState;
   rng: { mask_seed: number; note: string };
+  /** Token counts of the training batches so far (the unigram reference); absent in old checkpoints. */
+  unigram?: UnigramState;
 }
 
 /** AdamW betas/eps used for pretraining (β2 = 0.95 as in the Avey-B recipe). */
@@ -80,6 +83,7 @@ export function maskedMlmLoss(
 
 export class MlmSession implements TrainSession {
   private evalSet: Array<{ ids: Tensor; labels: Int32Array }> = [];
+  private unigram!: UnigramCounter;
 
   private constructor(
     readonly model: AnyHeadModel,
@@ -121,6 +125,8 @@ export class MlmSession implements TrainSession {
     const mlm = { batchSize: s.batch, seqLen: s.seqLen, seed: s.seed, rate: s.maskRate };
     const batcher = new data.MlmBatcher(opts.train, opts.tokenizer, mlm, opts.state?.data);
     const session = new MlmSession(opts.model, opts.config, opts.tokenizer, optimizer, scheduler, batcher, params, s);
+    // A checkpoint written before the unigram reference existed: count from the resume point on.
+    session.unigram = new UnigramCounter(opts.tokenizer.vocabSize, opts.state?.unigram);
     // A fixed held-out set: the first `evalBatches` batches of the held-out documents (one pass).
     const held = new data.MlmBatcher(opts.heldOut, opts.tokenizer, { ...mlm, seed: s.seed + 1, epochs: 1 });
     for (let i = 0; i < s.evalBatches; i++) {
@@ -145,6 +151,7 @@ export class MlmSession implements TrainSession {
       for (let m = 0; m < this.s.gradAccum; m++) {
         const b = this.batcher.next();
         if (!b) throw new Error('the training data ran out (MlmBatcher returned no batch)');
+        this.unigram.addBatch(b.inputIds, b.labels);
         const ids = T.tensor(b.inputIds, { dtype: 'int32', shape: b.shape });
         const loss = maskedMlmLoss(this.model, ids, b.labels, T, losses);
         (this.s.gradAccum > 1 ? loss.div(this.s.gradAccum) : loss).backward();
@@ -169,6 +176,17 @@ export class MlmSession implements TrainSession {
     return sum / this.evalSet.length;
   }
 
+  /** The unigram reference: an add-one-smoothed unigram of the training tokens seen so far, scored
+   *  on the same held-out masked positions as evalLoss (NaN without held-out batches). */
+  referenceLoss(): number {
+    return this.unigram.evalLoss(this.evalSet);
+  }
+
+  /** Training tokens counted by the unigram reference. */
+  get unigramTokens(): number {
+    return this.unigram.tokens;
+  }
+
   async save(dir: string): Promise<MlmSessionState> {
     const { saveCheckpoint } = await import('@avey/avey-b');
     const { safetensors } = await import('@avey/autograd');
@@ -180,6 +198,7 @@ export class MlmSession implements TrainSession {
       scheduler: this.scheduler.stateDict(),
       data: this.batcher.state(),
       rng: { mask_seed: this.s.seed, note: 'masks are drawn from DataRng(mixSeed(seed, rank, step)); the data state holds the step' },
+      unigram: this.unigram.state(),
     };
   }
 }

@@ -10,6 +10,8 @@ export interface ProgressStats {
   /** Milliseconds still to go, estimated from recent steps. */
   etaMs: number;
   evalLoss?: number;
+  /** The reference loss of the latest evaluation (MLM: the unigram of the training tokens seen). */
+  refLoss?: number;
 }
 
 export interface ProgressOptions {
@@ -42,6 +44,7 @@ export class Progress {
     const parts = [`step ${s.step}/${total}`, `loss ${s.loss.toFixed(4)}`];
     const ev = s.evalLoss ?? lastEval;
     if (ev !== undefined) parts.push(`eval ${ev.toFixed(4)}`);
+    if (ev !== undefined && s.refLoss !== undefined && Number.isFinite(s.refLoss)) parts.push(`unigram ${s.refLoss.toFixed(4)}`);
     if (s.lr !== undefined) parts.push(`lr ${s.lr.toExponential(2)}`);
     parts.push(`${formatCount(s.tokensPerSec)} tok/s`, `ETA ${formatDuration(s.etaMs)}`);
     return parts.join('  ');
