@@ -8,7 +8,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { AveyError, type Tensor } from '@avey/tensor';
 import { safetensors, type Variable, type nn } from '@avey/autograd';
-import { aveyConfig, aveyConfigToJSON, aveyParameterShapes, type AveyConfig } from './config.js';
+import { aveyConfigToJSON, aveyParameterShapes, AVEY_MODEL_TYPE, type AveyConfig } from './config.js';
+import { aveyConfigFromHF } from './hf-config.js';
 import { createAvey, type AveyHeadModel, type HeadName } from './avey-heads.js';
 import {
   createTransformer, transformerConfig, transformerConfigToJSON, transformerParameterShapes,
@@ -72,8 +73,12 @@ export async function saveCheckpoint(dir: string, model: AnyHeadModel): Promise<
   writeFileAtomic(path.join(dir, 'config.json'), JSON.stringify(json, null, 2) + '\n');
 }
 
-/** Parse `dir/config.json` (Avey-B or the Transformer baseline, by `model_type`). */
-export function readCheckpointConfig(dir: string): AnyConfig {
+/** Where config warnings go unless told otherwise (unknown config.json fields). */
+const warnToStderr = (message: string): void => console.warn(`warning: ${message}`);
+
+/** Parse `dir/config.json` (Avey-B — official "avey-b" or our earlier "avey" — or the Transformer
+ *  baseline, by `model_type`). Unknown Hugging Face fields are ignored with a warning. */
+export function readCheckpointConfig(dir: string, opts: { onWarning?: (message: string) => void } = {}): AnyConfig {
   const file = path.join(dir, 'config.json');
   let raw: Record<string, unknown>;
   try {
@@ -81,9 +86,18 @@ export function readCheckpointConfig(dir: string): AnyConfig {
   } catch (e) {
     throw new CheckpointError('readCheckpointConfig', `cannot read ${file}: ${(e as Error).message}`);
   }
-  if (raw.model_type === 'avey') return aveyConfig(raw as Partial<AveyConfig>);
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new CheckpointError('readCheckpointConfig', `${file} must hold a JSON object`);
+  }
+  if (raw.model_type === AVEY_MODEL_TYPE || raw.model_type === 'avey') {
+    try {
+      return aveyConfigFromHF(raw, opts.onWarning ?? warnToStderr, file);
+    } catch (e) {
+      throw new CheckpointError('readCheckpointConfig', `${file}: ${(e as Error).message.replace(/^\w+: /, '')}`);
+    }
+  }
   if (raw.model_type === 'transformer_baseline') return transformerConfig(raw as Partial<TransformerConfig>);
-  throw new CheckpointError('readCheckpointConfig', `${file}: unknown model_type ${JSON.stringify(raw.model_type)} (expected "avey" or "transformer_baseline")`);
+  throw new CheckpointError('readCheckpointConfig', `${file}: unknown model_type ${JSON.stringify(raw.model_type)} (expected "avey-b", "avey" or "transformer_baseline")`);
 }
 
 export interface LoadOptions {
@@ -93,6 +107,8 @@ export interface LoadOptions {
   backend?: string;
   /** Seed for parameters the checkpoint lacks (a new head). */
   seed?: number;
+  /** Receives config warnings (unknown config.json fields); default: console.warn. */
+  onWarning?: (message: string) => void;
 }
 
 export interface LoadedCheckpoint {
@@ -105,7 +121,7 @@ export interface LoadedCheckpoint {
 
 /** Load a checkpoint folder, validating every key and shape against the config. */
 export function loadCheckpoint(dir: string, opts: LoadOptions = {}): LoadedCheckpoint {
-  const config = readCheckpointConfig(dir);
+  const config = readCheckpointConfig(dir, { onWarning: opts.onWarning });
   const head = opts.head ?? headOfArchitecture(config.architectures?.[0]);
   const file = path.join(dir, 'model.safetensors');
   if (!fs.existsSync(file)) throw new CheckpointError('loadCheckpoint', `missing weights file ${file}`);

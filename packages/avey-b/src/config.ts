@@ -1,10 +1,13 @@
 // Avey-B configuration: the official HF field names (rimads/avey-b `configuration_avey.py`), the
 // presets, the research switches, and the exact parameter-count formula.
 //
-// Official fields (HF `config.json`, `model_type: "avey"`): vocab_size, d_embed (= hidden_size),
-// n_layers, expansion_factor, chunk_size, k, context_proportion, eps, max_position_embeddings
-// (the constructor argument is `context_len`), num_labels / id2label / label2id, architectures.
+// Official fields (HF `config.json`, `model_type: "avey-b"`; checkpoints written before said "avey"):
+// vocab_size, d_embed (= hidden_size), n_layers, chunk_size, k, eps, max_position_embeddings (the
+// constructor argument is `context_len`), num_labels / id2label / label2id, architectures; ours add
+// expansion_factor and context_proportion (the official code hard-codes 4 and 0.5).
 // Research switches are extra fields; their defaults reproduce the official code.
+// In memory the discriminant stays `model_type: 'avey'` (what the code branches on); config.json
+// files are written with the official "avey-b" (see aveyConfigToJSON, hf-config.ts).
 import { AveyError } from '@avey/tensor';
 
 /** What the model does with `attentionMask` (batches of different lengths).
@@ -57,7 +60,11 @@ export interface AveyConfig {
   mask_mode: MaskMode;
 }
 
-export type AveyConfigInput = Partial<AveyConfig> & { context_len?: number };
+/** The value config.json files carry (the official `AveyConfig.model_type`). */
+export const AVEY_MODEL_TYPE = 'avey-b';
+
+/** A partial config; `model_type` may be the in-memory 'avey' or the file's 'avey-b'. */
+export type AveyConfigInput = Partial<Omit<AveyConfig, 'model_type'>> & { model_type?: 'avey' | 'avey-b'; context_len?: number };
 
 export const AVEY_DEFAULTS: Readonly<Omit<AveyConfig, 'id2label' | 'label2id' | 'hidden_size'>> = {
   model_type: 'avey',
@@ -116,8 +123,8 @@ function oneOf<T extends string>(name: string, v: unknown, allowed: readonly T[]
  *  `context_len`, `hidden_size`, `num_labels`/`id2label` are understood). */
 export function aveyConfig(input: AveyConfigInput = {}): AveyConfig {
   const raw: AveyConfigInput = { ...input };
-  if (raw.model_type !== undefined && raw.model_type !== 'avey') {
-    throw new AveyError('aveyConfig', `model_type must be "avey", got ${JSON.stringify(raw.model_type)}`);
+  if (raw.model_type !== undefined && raw.model_type !== 'avey' && raw.model_type !== AVEY_MODEL_TYPE) {
+    throw new AveyError('aveyConfig', `model_type must be "avey-b" (or "avey"), got ${JSON.stringify(raw.model_type)}`);
   }
   const d = positiveInt('d_embed', raw.d_embed ?? raw.hidden_size ?? AVEY_DEFAULTS.d_embed);
   let numLabels = raw.num_labels;
@@ -178,11 +185,12 @@ export function aveyPreset(name: AveyPresetName, overrides: AveyConfigInput = {}
   return aveyConfig({ ...p, ...overrides });
 }
 
-/** The HF `config.json` object (official names; switches are written only when not official). */
+/** The HF `config.json` object (official names and `model_type: "avey-b"`, so the official
+ *  `AveyConfig(**config)` accepts it; switches are written only when not official). */
 export function aveyConfigToJSON(cfg: AveyConfig): Record<string, unknown> {
   const out: Record<string, unknown> = {
     architectures: cfg.architectures ?? ['AveyForMaskedLM'],
-    model_type: 'avey',
+    model_type: AVEY_MODEL_TYPE,
     vocab_size: cfg.vocab_size,
     d_embed: cfg.d_embed,
     hidden_size: cfg.d_embed,

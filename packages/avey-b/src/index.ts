@@ -1,6 +1,7 @@
 // @avey/avey-b: a faithful Avey-B (official rimads/avey-b HEAD 8f3ed57), its heads, a Transformer
 // baseline, HF-format checkpoints and the `avey forward` entry point. See docs/avey-b.md.
 export * from './config.js';
+export { aveyConfigFromHF, unknownAveyConfigKeys, AVEY_OFFICIAL_DEFAULTS, HF_COMMON_KEYS } from './hf-config.js';
 export { Ranker, type RankerState, type RankerSelection } from './ranker.js';
 export { AveyLayer, makeLayers, type LayerKind } from './layers.js';
 export { AveyModel, type AveyModelOptions, type AveyTrace } from './model.js';

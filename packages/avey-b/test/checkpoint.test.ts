@@ -22,7 +22,7 @@ test('save → load round trip keeps names, values and outputs (Avey heads and t
     const m = createAvey(cfg, head, { seed: 5 });
     await saveCheckpoint(dir, m);
     const json = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8'));
-    assert.equal(json.model_type, 'avey');
+    assert.equal(json.model_type, 'avey-b');
     const { model, head: h, initialized } = loadCheckpoint(dir);
     assert.equal(h, head);
     assert.deepEqual(initialized, []);

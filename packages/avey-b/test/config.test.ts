@@ -40,7 +40,7 @@ test('HF config round trip: context_len, id2label, num_labels, hidden_size', () 
   assert.equal(c.num_labels, 3);
   assert.equal(c.label2id.neu, 2);
   const j = aveyConfigToJSON(c);
-  assert.equal(j.model_type, 'avey');
+  assert.equal(j.model_type, 'avey-b');
   assert.equal(j.hidden_size, c.d_embed);
   const back = aveyConfig(JSON.parse(JSON.stringify(j)));
   assert.deepEqual(back, { ...c, architectures: ['AveyForMaskedLM'] });

@@ -61,7 +61,7 @@ test('micro pretrain: learns, writes the HF folder + training state, JSON summar
     assert.ok(existsSync(join(s.checkpoint, f)), `checkpoint has ${f}`);
   }
   const cfg = JSON.parse(readFileSync(join(s.checkpoint, 'config.json'), 'utf8')) as Record<string, unknown>;
-  assert.equal(cfg.model_type, 'avey');
+  assert.equal(cfg.model_type, 'avey-b');
   assert.equal(cfg.d_embed, 16);
   assert.equal(cfg.vocab_size, 300);
   assert.equal(losses(run).length, 40);
