@@ -60,8 +60,10 @@ test('the held-out split spreads ids that differ only in a trailing counter (any
 
 test('file corpora: text lines, paragraphs, JSONL, folders and globs, streamed with resumable indices', () => {
   const dir = tmpDir({ 'a.txt': 'one\n\ntwo\nthree\n', 'b.jsonl': '{"text":"j1"}\n\n{"text":"j2","x":1}\n', 'c.md': 'para one\nstill one\n\npara two' });
-  const src = new FileSource(dir);
+  const src = new FileSource(dir, { unit: 'line' });
   assert.deepEqual([...src.iterate()].map((d) => d.doc.text), ['one', 'two', 'three', 'j1', 'j2', 'para one', 'still one', 'para two']);
+  // auto (the default): both text files have blank-line paragraphs
+  assert.deepEqual([...new FileSource(dir).iterate()].map((d) => d.doc.text), ['one', 'two\nthree', 'j1', 'j2', 'para one\nstill one', 'para two']);
   assert.deepEqual([...documentTexts(src, 2)], ['one', 'two']);
   assert.deepEqual([...src.iterate(4)].map((d) => [d.index, d.doc.text]), [[4, 'j2'], [5, 'para one'], [6, 'still one'], [7, 'para two']]);
   const para = new FileSource(join(dir, '*.md'), { unit: 'paragraph' });

@@ -20,6 +20,24 @@ export interface BpeTrainOptions {
 
 const enc = new TextEncoder();
 
+/** What a finished BpeTrainer reached (`trainer.report`), e.g. to warn when the text was too small. */
+export interface BpeTrainReport {
+  /** vocabSize asked for, and the size reached (specials + 256 bytes + merges). */
+  requested: number;
+  reached: number;
+  merges: number;
+  /**
+   * Why merging stopped: 'size' — the requested size was reached; 'min-frequency' — the most
+   * frequent remaining pair occurs fewer than `minFrequency` times; 'no-pairs' — every pre-token is
+   * already a single token (or there was no text).
+   */
+  stop: 'size' | 'min-frequency' | 'no-pairs';
+  minFrequency: number;
+  /** Characters of text fed, and distinct pre-tokens (≈ words) among them. */
+  charsSeen: number;
+  distinctPretokens: number;
+}
+
 /** Max-heap on (count desc, key asc): ties break towards the pair of older (smaller) ids. */
 class PairHeap {
   private c: number[] = [];
@@ -70,7 +88,10 @@ class PairHeap {
  */
 export class BpeTrainer {
   private readonly counts = new Map<string, number>();
+  /** Characters (UTF-16 code units) of text fed so far. */
   bytesSeen = 0;
+  /** Set by finish(): the vocabulary size reached and why merging stopped. */
+  report: BpeTrainReport | null = null;
 
   constructor(readonly opts: BpeTrainOptions) {
     const specials = opts.specialTokens ?? DEFAULT_SPECIAL_TOKENS;
@@ -140,14 +161,17 @@ export class BpeTrainer {
     const merges: [string, string][] = [];
     const seen = new Int32Array(words.length).fill(-1);
     const target = vocabSize - idToStr.length;
-    while (idToStr.length < vocabSize && heap.size > 0) {
+    let stop: BpeTrainReport['stop'] = 'no-pairs';
+    for (;;) {
+      if (idToStr.length >= vocabSize) { stop = 'size'; break; }
+      if (heap.size === 0) { stop = 'no-pairs'; break; }
       const [c, k] = heap.pop();
       const cur = pairCount.get(k) ?? 0;
       if (cur !== c) {
         if (cur > 0) heap.push(cur, k); // stale (over-estimated) entry: requeue with the true count
         continue;
       }
-      if (c < minFreq) break;
+      if (c < minFreq) { stop = 'min-frequency'; break; }
       const a = Math.floor(k / KEY);
       const b = k - a * KEY;
       const newStr = idToStr[a] + idToStr[b];
@@ -201,6 +225,7 @@ export class BpeTrainer {
       if (this.opts.onProgress && mergeNo % 1000 === 0) this.opts.onProgress(mergeNo, target);
     }
 
+    this.report = { requested: vocabSize, reached: idToStr.length, merges: merges.length, stop, minFrequency: minFreq, charsSeen: this.bytesSeen, distinctPretokens: uniq.length };
     const vocab: Record<string, number> = {};
     idToStr.forEach((s, i) => { vocab[s] = i; });
     const json: TokenizerJson = {
