@@ -23,3 +23,4 @@ export { runForward, type RunForwardOptions, type RunForwardResult } from './for
 export { diffArrays, summarize, formatDiff, type TensorDiff, type ParityReport, type Tolerance } from './compare.js';
 export { safeL2Norm, normalizeL2, normalizeL1, cosineSimilarity, gram } from './functional.js';
 export { xavierLinear, namedParams } from './modules.js';
+export { mnrlLoss, mnrlStep, scaledCosine, padRows, meanPoolEmbedder, MNRL_SCALE, type Embedder, type ContrastiveBatch, type MnrlStepOptions } from './retrieval.js';
