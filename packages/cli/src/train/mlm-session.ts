@@ -11,6 +11,7 @@ import type { MlmBatcher, MlmState, Tokenizer } from '@avey/data';
 import type { Tensor } from '@avey/tensor';
 import type { optim as Optim, schedules as Schedules, Variable } from '@avey/autograd';
 import type { StepResult, TrainSession } from './loop.js';
+import { maskedMlmLossFromHidden } from './masked-head.js';
 import { UnigramCounter, type UnigramState } from './unigram.js';
 
 export interface MlmSettings {
@@ -53,32 +54,17 @@ function scheduleOf(s: MlmSettings, schedules: typeof Schedules): Schedules.Sche
 }
 
 /**
- * Mean cross-entropy over the masked positions, computing logits ONLY there: h (B, T, d) →
- * rows of the M masked positions (M, d) → (M, d) @ Eᵀ (d, V) → CE. The same value as the model's
- * full MLM head (logits for all B·T positions, CE with ignore_index −100) at about 1/5 of the
- * head's cost with 20 % masking.
+ * Mean cross-entropy over the masked positions, computing logits ONLY there (masked-head.ts): the
+ * same loss and gradients as the model's full MLM head at M/(B·T) of the head's cost.
  */
 export function maskedMlmLoss(
   model: AnyHeadModel,
   ids: Tensor,
   labels: Int32Array,
   T: typeof import('@avey/tensor'),
-  losses: typeof import('@avey/autograd').losses,
+  nn: typeof import('@avey/autograd').nn,
 ): Variable {
-  const h = model.encode(ids); // (B, T, d)
-  const [B, L, d] = h.shape;
-  const rows: number[] = [];
-  const targets: number[] = [];
-  for (let i = 0; i < labels.length; i++) {
-    if (labels[i] !== -100) {
-      rows.push(i);
-      targets.push(labels[i]);
-    }
-  }
-  const idx = T.tensor(Int32Array.from(rows), { dtype: 'int32', shape: [rows.length] });
-  const hm = h.reshape([B * L, d]).indexSelect(0, idx); // (M, d)
-  const logits = hm.matmul(model.tiedEmbedding().transpose(0, 1)); // (M, V)
-  return losses.crossEntropy(logits, T.tensor(Int32Array.from(targets), { dtype: 'int32', shape: [targets.length] }));
+  return maskedMlmLossFromHidden(model.encode(ids), model.tiedEmbedding(), labels, T, nn);
 }
 
 export class MlmSession implements TrainSession {
@@ -143,7 +129,7 @@ export class MlmSession implements TrainSession {
 
   async trainStep(_step: number): Promise<StepResult> {
     const T = await import('@avey/tensor');
-    const { optim, losses } = await import('@avey/autograd');
+    const { optim, nn } = await import('@avey/autograd');
     const lr = this.optimizer.lr;
     let lossSum = 0;
     let gradNorm = NaN;
@@ -153,7 +139,7 @@ export class MlmSession implements TrainSession {
         if (!b) throw new Error('the training data ran out (MlmBatcher returned no batch)');
         this.unigram.addBatch(b.inputIds, b.labels);
         const ids = T.tensor(b.inputIds, { dtype: 'int32', shape: b.shape });
-        const loss = maskedMlmLoss(this.model, ids, b.labels, T, losses);
+        const loss = maskedMlmLoss(this.model, ids, b.labels, T, nn);
         (this.s.gradAccum > 1 ? loss.div(this.s.gradAccum) : loss).backward();
         lossSum += await loss.itemAsync();
       }
@@ -168,10 +154,10 @@ export class MlmSession implements TrainSession {
   async evalLoss(): Promise<number> {
     if (this.evalSet.length === 0) return NaN;
     const T = await import('@avey/tensor');
-    const { noGrad, losses } = await import('@avey/autograd');
+    const { noGrad, nn } = await import('@avey/autograd');
     let sum = 0;
     for (const { ids, labels } of this.evalSet) {
-      sum += await T.scope(() => noGrad(() => maskedMlmLoss(this.model, ids, labels, T, losses)).itemAsync());
+      sum += await T.scope(() => noGrad(() => maskedMlmLoss(this.model, ids, labels, T, nn)).itemAsync());
     }
     return sum / this.evalSet.length;
   }
