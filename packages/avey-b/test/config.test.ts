@@ -81,3 +81,21 @@ test('research switches: defaults are official and not written to config.json; o
   assert.throws(() => aveyConfig({ contextualiser: 'max' as never }), /contextualiser must be one of/);
   assert.throws(() => aveyConfig({ final_norm: 'yes' as never }), /final_norm must be true or false/);
 });
+
+test('research switches survive a checkpoint round trip (config.json → loadCheckpoint)', async () => {
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { createAvey, saveCheckpoint, readCheckpointConfig } = await import('@avey/avey-b');
+  const dir = mkdtempSync(join(tmpdir(), 'avey-switch-'));
+  try {
+    const cfg = aveyConfig({ vocab_size: 16, d_embed: 8, n_layers: 3, chunk_size: 4, k: 1, contextualiser: 'rms', layer_pattern: 'DDS', compressor_residual: false, enricher_activation: 'relu2', final_norm: true, residual: 'plain' });
+    await saveCheckpoint(dir, createAvey(cfg, 'mlm'));
+    const back = readCheckpointConfig(dir);
+    for (const k of ['contextualiser', 'layer_pattern', 'compressor_residual', 'enricher_activation', 'final_norm', 'residual'] as const) {
+      assert.equal((back as typeof cfg)[k], cfg[k], k);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
