@@ -24,6 +24,9 @@ export { normalizeAnswer, exactMatch, tokenF1, squadScores, setF1, positionsOf, 
 export { reciprocalRank, recallAtK, ndcgAtK, paperNdcgAtK, relevantCount, retrievalScores, irScores, type Ranking, type Relevance, type IrScores } from './metrics/retrieval.js';
 export { readBeir, readBeirCorpus, readBeirQueries, readBeirQrels, writeBeir, squadBeir, describeUnknown, type BeirCollection, type BeirDocument, type BeirQuery, type UnknownQrel, type QrelLine } from './datasets/beir.js';
 export { Bm25Index, bm25Terms, topK, type Bm25Options } from './retrieval/bm25.js';
-export { makeNiah, niahRetrieval, type NiahExample, type NiahOptions, type NiahTokenizer } from './niah.js';
+export {
+  makeNiah, niahRetrieval, niahQuestion, ordinal, scoreNiah, drawDistractors, NIAH_WORDS, NIAH_MIX, NIAH_GUESS_LINE, NIAH_MIN_GAP,
+  type NiahExample, type NiahOptions, type NiahTokenizer, type NiahKind, type NiahScore, type DistractorMix,
+} from './niah.js';
 export { padBatch, encodeInput, batchIndices, type PaddedBatch, type InputTokenizer } from './batch.js';
 export { sharedDatasetsDir, REPO_ROOT } from './io/shared.js';

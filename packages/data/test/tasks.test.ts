@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { readConllu, UPOS_TAGS, alignLabels, encodeWords, makeNiah, niahRetrieval, qaFeatures, readSquad, spanText, wordPredictions, embeddedCorpus, setF1, positionsOf } from '../src/index.js';
+import { readConllu, UPOS_TAGS, alignLabels, encodeWords, qaFeatures, readSquad, spanText, wordPredictions, setF1, positionsOf } from '../src/index.js';
 import { ds, SKIP_DATASETS, smallTokenizer } from './helpers.js';
 
 test('subword label alignment: all / first-only, and majority-vote decoding', () => {
@@ -55,46 +55,6 @@ test('QA features on real SQuAD dev: paper format, windows with stride, labels a
   assert.ok(windows > 200, 'long contexts were windowed');
   const first = qaFeatures(tok, dev.examples[0], { maxLength: 4096 })[0];
   assert.equal(tok.decode(first.inputIds.slice(0, 12)).startsWith(`Question: ${dev.examples[0].question}`.slice(0, 20)), true);
-});
-
-test('needle in a haystack: exact token length, depth, seeded, labels on the needle value', () => {
-  const tok = smallTokenizer();
-  const { heldOut } = embeddedCorpus(['sotu', 'moby-dick']);
-  const hay: string[] = [];
-  for (const { doc } of heldOut.iterate()) hay.push(doc.text);
-  for (const [length, depth] of [[1024, 0], [1024, 0.5], [4096, 1], [65536, 0.25]] as const) {
-    const ex = makeNiah(tok, { haystack: hay, length, depth, seed: 5 });
-    assert.equal(ex.inputIds.length, length);
-    assert.equal(ex.inputIds[length - 1], tok.special.eos);
-    assert.equal(ex.text.slice(...ex.answerSpan), ex.answer);
-    assert.match(ex.answer, /^\d{7}$/);
-    const pos = positionsOf(ex.labels);
-    assert.ok(pos.length >= 1);
-    assert.equal(tok.decode(pos.map((p) => ex.inputIds[p])).trim(), ex.answer);
-    const rel = (ex.answerSpan[0] - ex.contextSpan[0]) / (ex.contextSpan[1] - ex.contextSpan[0]);
-    assert.ok(Math.abs(rel - depth) < 0.05, `depth ${depth} → ${rel}`);
-  }
-  const a = makeNiah(tok, { haystack: hay, length: 1024, depth: 0.3, seed: 9, kind: 'word' });
-  const b = makeNiah(tok, { haystack: hay, length: 1024, depth: 0.3, seed: 9, kind: 'word' });
-  assert.deepEqual(a.inputIds, b.inputIds);
-  assert.match(a.answer, /^[a-z0-9]{8,12}$/);
-  assert.notEqual(makeNiah(tok, { haystack: hay, length: 1024, depth: 0.3, seed: 10 }).text, a.text);
-  // distractors: other needles ≥ 5 % apart, the question asks for the target by ordinal
-  for (const seed of [1, 2, 3]) {
-    const d = makeNiah(tok, { haystack: hay, length: 2048, depth: 0.6, seed, distractors: 2 });
-    assert.equal(d.inputIds.length, 2048);
-    assert.equal(d.values.length, 3);
-    const k = d.values.indexOf(d.answer);
-    assert.match(d.question, new RegExp(`^What is the ${['1st', '2nd', '3rd'][k]} special magic number in this passage\\?$`));
-    const at = d.values.map((v) => d.text.indexOf(`is ${v}.`));
-    assert.deepEqual([...at].sort((x, y) => x - y), at, 'values listed in text order');
-    assert.equal(d.text.slice(...d.answerSpan), d.answer);
-    assert.equal(tok.decode(positionsOf(d.labels).map((p) => d.inputIds[p])).trim(), d.answer);
-  }
-  const ir = niahRetrieval(a, 500);
-  const relIds = ir.qrels.get('q0')!;
-  assert.ok(relIds.size >= 1);
-  assert.ok([...relIds].some((id) => ir.corpus.find((p) => p.id === id)!.text.includes(a.answer)));
 });
 
 test('padBatch and encodeInput (paper input format: no special tokens, EOS appended)', async () => {
