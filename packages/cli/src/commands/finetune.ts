@@ -6,7 +6,7 @@ export type TaskName = (typeof TASKS)[number];
 const TASK_HELP =
   'Tasks: sst2 (sentiment, accuracy) · sick (3-way entailment, accuracy) · pos (UD-EWT UPOS tagging, accuracy) · ' +
   'uner (UNER-EWT NER, entity F1) · wnut17 (WNUT-17 NER, entity F1) · squad (SQuAD v1.1 extractive QA, EM/F1) · ' +
-  'squad-retrieval (SQuAD dev passage retrieval, nDCG@10/MRR, zero-shot: eval only) · niah (needle in a haystack, accuracy). ' +
+  'squad-retrieval (SQuAD dev passage retrieval, nDCG@10/MRR, zero-shot: eval only) · niah (needle in a haystack as the paper: fine-tune at --train-len tokens, test at each --eval-lens; exact-needle accuracy and set-F1). ' +
   'Datasets are read from --data (default: $AVEY_DATASETS, else a shared/datasets folder next to or above the current directory).';
 
 const DATA_OPTIONS: Record<string, OptionSpec> = {
@@ -15,6 +15,10 @@ const DATA_OPTIONS: Record<string, OptionSpec> = {
   'max-len': { type: 'number', default: 128, integer: true, min: 8, describe: 'truncate inputs to this many tokens' },
   'eval-limit': { type: 'number', integer: true, min: 1, describe: 'evaluate on the first N test examples only (quick checks)' },
   batch: { type: 'number', default: 32, integer: true, min: 1, describe: 'examples per batch' },
+  'train-len': { type: 'number', integer: true, min: 128, describe: 'niah: tokens per training example (default --max-len); the paper fine-tunes at 1,000 words' },
+  'eval-lens': { type: 'array', string: true, describe: 'niah: test at each of these lengths in tokens, e.g. 1024 4096 16384 65536 or 1024,4096 (default --train-len)' },
+  needle: { type: 'string', choices: ['word', 'number'], default: 'word', describe: 'niah: 8–12-character alphanumeric word needles (NIAH-1) or 7-digit number needles (NIAH-2)' },
+  haystack: { type: 'string', choices: ['words', 'text'], default: 'words', describe: 'niah: random words from a fixed list of 120 common English words (the paper\'s), or the built-in corpus\'s held-out text' },
 };
 
 export const finetuneCommand: CommandSpec = {
@@ -40,6 +44,7 @@ export const finetuneCommand: CommandSpec = {
     ['$0 finetune sst2 --checkpoint runs/pretrain-1', 'fine-tune and report test accuracy'],
     ['$0 finetune wnut17 --checkpoint runs/small --epochs 3 --out runs/wnut', 'NER, entity-level F1'],
     ['$0 finetune sst2 --checkpoint runs/small --protocol paper --seeds 3 --limit 2000', 'LR sweep × 3 seeds, median at the best LR'],
+    ['$0 finetune niah --checkpoint runs/small --train-len 1024 --eval-lens 1024,4096,16384,65536 --limit 512 --eval-limit 50', 'needle in a haystack: train at 1k tokens, test out to 64k'],
   ],
   epilog: TASK_HELP,
   run: async (args) => (await import('../impl/finetune.js')).runFinetune(args),
@@ -57,6 +62,7 @@ export const evalCommand: CommandSpec = {
   examples: [
     ['$0 eval sst2 --checkpoint runs/finetune-sst2', 'accuracy of a fine-tuned model on the SST-2 test set'],
     ['$0 eval squad-retrieval --checkpoint runs/pretrain-1 --eval-limit 500', 'zero-shot passage retrieval with mean-pooled embeddings'],
+    ['$0 eval niah --checkpoint runs/finetune-niah/model --eval-lens 16384 --eval-limit 20', 'a fine-tuned NIAH model at 16k tokens'],
   ],
   epilog: TASK_HELP,
   run: async (args) => (await import('../impl/finetune.js')).runEval(args),

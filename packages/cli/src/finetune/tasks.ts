@@ -5,7 +5,7 @@
 //   pos                 UD-EWT UPOS tagging (tokcls, every sub-token gets its word's tag), word accuracy
 //   uner, wnut17        NER (tokcls, IOB2), entity-level micro F1 (seqeval)
 //   squad               extractive QA as 2-label token classification (the paper's), EM / F1 / set-F1
-//   niah                needle in a haystack (generated from held-out built-in text), tokcls like QA
+//   (niah is generated per length: finetune/niah.ts)
 // Every input is tokenised without special tokens and gets EOS appended (the paper's formatting).
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -284,51 +284,6 @@ async function loadSquad(tok: Tokenizer, o: LoadOptions): Promise<TaskData> {
   };
 }
 
-async function loadNiah(tok: Tokenizer, o: LoadOptions): Promise<TaskData> {
-  const d = await import('@avey/data');
-  const { heldOut } = d.embeddedCorpus();
-  const haystack: string[] = [];
-  for (const { doc } of heldOut.iterate(0)) {
-    haystack.push(doc.text);
-    if (haystack.length >= 64) break;
-  }
-  const make = (n: number, seed: number) =>
-    Array.from({ length: n }, (_, i) => {
-      try {
-        return d.makeNiah(tok, { haystack, length: o.maxLen, depth: ((i * 7919) % 101) / 100, seed: seed * 100003 + i, kind: i % 2 ? 'word' : 'number' });
-      } catch (e) {
-        throw new UsageError(`--max-len ${o.maxLen} is too short for a needle-in-a-haystack example (${(e as Error).message.replace(/^data: /, '')}); --max-len is the haystack length in tokens, use 256 or more.`, 'finetune');
-      }
-    });
-  const split = (xs: import('@avey/data').NiahExample[]): TaskSplit => ({
-    examples: xs.map((x) => ({ ids: x.inputIds, target: x.labels })),
-    score(preds) {
-      let exact = 0;
-      let f1 = 0;
-      xs.forEach((x, i) => {
-        const p = d.positionsOf(preds[i] as Int32Array);
-        const g = d.positionsOf(x.labels);
-        const s = d.setF1(p, g);
-        f1 += s;
-        if (s === 1) exact++;
-      });
-      return { accuracy: xs.length ? exact / xs.length : NaN, set_f1: xs.length ? f1 / xs.length : NaN };
-    },
-  });
-  const nTrain = o.limit ?? 200;
-  const nEval = o.evalLimit ?? 50;
-  return {
-    name: 'niah',
-    head: 'tokcls',
-    labels: ['O', 'NEEDLE'],
-    primary: 'accuracy',
-    train: split(make(nTrain, o.seed * 3 + 1)),
-    dev: split(make(nEval, o.seed * 3 + 2)),
-    test: split(make(nEval, 1_000_003)),
-    source: `generated from held-out built-in documents, ${o.maxLen} tokens each`,
-  };
-}
-
 export async function loadTask(task: TaskName, tok: Tokenizer, o: LoadOptions): Promise<TaskData> {
   switch (task) {
     case 'sst2':
@@ -343,7 +298,7 @@ export async function loadTask(task: TaskName, tok: Tokenizer, o: LoadOptions): 
     case 'squad':
       return loadSquad(tok, o);
     case 'niah':
-      return loadNiah(tok, o);
+      throw new UsageError('niah examples are generated per length by finetune/niah.ts (avey finetune niah --train-len … --eval-lens …)', 'finetune');
     case 'squad-retrieval':
       throw new UsageError('squad-retrieval is evaluated zero-shot from a pretrained checkpoint: use `avey eval squad-retrieval --checkpoint DIR`.', 'finetune');
   }

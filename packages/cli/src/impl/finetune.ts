@@ -4,7 +4,8 @@ import { join, resolve } from 'node:path';
 import type { AnyConfig, AnyHeadModel } from '@avey/avey-b';
 import type { Tokenizer } from '@avey/data';
 import type { TaskName } from '../commands/finetune.js';
-import { FileError } from '../errors.js';
+import { FileError, UsageError } from '../errors.js';
+import { NIAH_LABELS, runNiahEval, runNiahFinetune, type NiahSettings } from '../finetune/niah.js';
 import { commandOf, type RawArgs } from '../spec.js';
 import { setupBackend } from '../lib/backend.js';
 import { checkTokenizerFits, loadModel, loadTokenizer } from '../lib/models.js';
@@ -22,6 +23,23 @@ interface CommonArgs {
   evalLimit?: number;
   batch: number;
   out?: string;
+  trainLen?: number;
+  evalLens?: Array<number | string>;
+  needle: 'word' | 'number';
+  haystack: 'words' | 'text';
+}
+
+/** NIAH settings from the flags (lengths in tokens; --eval-lens accepts 1024 4096 or 1024,4096). */
+function niahSettings(a: CommonArgs & { limit?: number; seed: number }, command: string): NiahSettings {
+  const trainLen = a.trainLen ?? a.maxLen;
+  const raw = (a.evalLens ?? [trainLen]).flatMap((x) => String(x).split(',')).map((x) => x.trim()).filter(Boolean);
+  const evalLens = raw.map(Number);
+  const bad = raw.find((x, i) => !(Number.isInteger(evalLens[i]) && evalLens[i] >= 128));
+  if (bad !== undefined) throw new UsageError(`--eval-lens: '${bad}' is not a length in tokens (an integer ≥ 128)`, command);
+  return {
+    trainLen, evalLens, needle: a.needle ?? 'word', haystack: a.haystack ?? 'words',
+    limit: a.limit ?? 200, evalLimit: a.evalLimit ?? 50, batch: a.batch, seed: a.seed, memFraction: 0.5,
+  };
 }
 
 interface FinetuneArgs extends CommonArgs {
@@ -62,6 +80,12 @@ export async function runFinetune(args: RawArgs): Promise<void> {
   const tok = await loadTokenizer(dir);
   const { model: pretrained, config } = await loadModel(dir, { head: 'mlm' });
   checkTokenizerFits(tok, config, dir);
+  if (a.task === 'niah') {
+    if (a.protocol !== 'single') throw new UsageError('finetune niah runs one seed at a time (--protocol single); repeat it with --seed N', 'finetune');
+    const out = resolve(a.out ?? join('runs', `finetune-niah-${timestamp()}`));
+    await runNiahFinetune({ tok, pretrained, config, checkpoint: dir, backend, out, lr: a.lr, epochs: a.epochs ?? 1, json: a.json, verbose: a.verbose }, niahSettings(a, 'finetune'));
+    return;
+  }
   const note = (s: string) => process.stderr.write(`${s}\n`);
   const t0 = performance.now();
   const data = await loadTask(a.task, tok, { root, maxLen: a.maxLen, limit: a.limit, evalLimit: a.evalLimit, seed: a.seed });
@@ -177,11 +201,19 @@ export async function runEval(args: RawArgs): Promise<void> {
     config = loaded.config;
     checkTokenizerFits(tok, config, dir);
     metrics = await evalRetrieval(a, dir, tok, loaded.model);
+  } else if (a.task === 'niah') {
+    const loaded = await loadModel(dir);
+    checkTokenizerFits(tok, loaded.config, dir);
+    if (loaded.config.num_labels !== NIAH_LABELS.length || loaded.head !== 'tokcls') {
+      throw new FileError(dir, `the checkpoint '${dir}' has a ${loaded.head} head with ${loaded.config.num_labels} labels, but niah needs a tokcls head with 2 labels. Evaluate the model that \`avey finetune niah\` wrote (its --out folder's model/).`);
+    }
+    await runNiahEval(loaded.model, loaded.config, tok, niahSettings({ ...a, limit: 1 }, 'eval'), { json: a.json, out: a.out, checkpoint: dir });
+    return;
   } else {
     const loaded = await loadModel(dir);
     config = loaded.config;
     checkTokenizerFits(tok, config, dir);
-    const root = a.task === 'niah' ? '' : findDatasetsRoot(a.data);
+    const root = findDatasetsRoot(a.data);
     const data = await loadTask(a.task, tok, { root, maxLen: a.maxLen, limit: 1, evalLimit: a.evalLimit, seed: a.seed });
     const labelsOk = config.num_labels === data.labels.length && loaded.head === data.head;
     if (!labelsOk) {
