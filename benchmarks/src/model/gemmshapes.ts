@@ -1,6 +1,6 @@
 // Dev tool: GFLOP/s of the wasm sgemm on the GEMM shapes of an Avey-B small training step.
 //   AVEY_CPU_FMA=1 node --import tsx benchmarks/src/model/gemmshapes.ts [mc kc nc]
-import { wasmSgemm, setWasmGemmBlocking } from '../../../packages/tensor/src/cpu/wasm/index.js';
+import { wasmSgemm, setWasmGemmBlocking } from '@avey/tensor';
 
 const a = process.argv.slice(2).map(Number);
 if (a.length === 3) setWasmGemmBlocking({ mc: a[0], kc: a[1], nc: a[2] });

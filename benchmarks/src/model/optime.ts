@@ -1,7 +1,7 @@
 // Dev tool: times every CPU backend primitive (and sgemm) of a few Avey-B training steps by op and shape.
 //   node --import tsx benchmarks/src/model/optime.ts [--infer 8192] [--cold]
 import * as T from '@avey/tensor';
-import { CpuBackend } from '../../../packages/tensor/src/cpu/backend.js';
+import { CpuBackend } from '@avey/tensor';
 import { runInferBench } from './infer.js';
 import { runTrainBench } from './train.js';
 

@@ -5,7 +5,7 @@ import {
   aveyPreset, createAvey, createTransformer, parameterShapes, transformerConfig, TRANSFORMER_PRESETS,
   type AnyConfig, type AnyHeadModel,
 } from '@avey/avey-b';
-import { wasmGemmFma } from '../../../packages/tensor/src/cpu/wasm/index.js';
+import { wasmGemmFma } from '@avey/tensor';
 import type { BenchEnv, GemmKernel, ModelBenchOptions } from './types.js';
 
 /** The preset's config; the Transformer's learned positions are sized to the longest input. */

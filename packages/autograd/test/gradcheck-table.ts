@@ -125,6 +125,11 @@ export const TABLE: Record<string, Gen> = {
   relu: unary('relu', 'nonzero'),
   erf: unary('erf'),
   gelu: unary('gelu'),
+  // gelu's VJP g·(Φ(x) + x·φ(x)) (the one GELU derivative, on Variables) is itself an op: its own
+  // gradient is gelu's second-order backward
+  geluVjp: fc.tuple(shapeArb(0, 3), seedArb).map(([s, seed]) => ({
+    label: `geluVjp [${s}]`, inputs: [values(s, seed), values(s, seed + 1)], fn: (x: Variable, g: Variable) => ops.geluVjp(x, g),
+  })),
   clamp: fc.tuple(shapeArb(0, 3), seedArb, fc.constantFrom<[number | null, number | null]>([-0.5, 0.7], [null, 0.7], [-0.5, null])).map(([s, seed, [lo, hi]]) => ({
     label: `clamp [${s}] ${lo} ${hi}`, inputs: [values(s, seed, 'clampSafe')], fn: (x: Variable) => x.clamp(lo, hi),
   })),

@@ -9,6 +9,7 @@
 // In memory the discriminant stays `model_type: 'avey'` (what the code branches on); config.json
 // files are written with the official "avey-b" (see aveyConfigToJSON, hf-config.ts).
 import { AveyError } from '@avey/tensor';
+import { CONTEXTUALISER_NAMES, contextualiser, type ContextualiserName } from './contextualisers.js';
 
 /** What the model does with `attentionMask` (batches of different lengths).
  *  - 'masked': pad tokens' embeddings are zeroed (exactly like the official zero-padding of T to a
@@ -58,6 +59,22 @@ export interface AveyConfig {
   ranker: 'causal' | 'bidirectional' | 'none';
   /** What `attentionMask` does (see MaskMode). */
   mask_mode: MaskMode;
+  /** The dynamic layers' contextualiser (contextualisers.ts): 'cosine-l1' (official), 'cosine',
+   *  'signed' (Eq. 6 as printed), 'softmax', 'scaled-softmax', 'rms' (Appendix E), 'coupled'.
+   *  `parameterization: 'coupled'` and `row_norm: 'none'` are the older spellings of 'coupled' and
+   *  'cosine' and are kept in step with it. */
+  contextualiser: ContextualiserName;
+  /** Layer kinds, repeated cyclically over the stack: 'S' static, 'D' dynamic (Table 5).
+   *  Official: 'SD' (static at even indices). E.g. 'DS', 'D' (all dynamic), 'SSD'. */
+  layer_pattern: string;
+  /** The compressor's residual from the current split (Eq. 8; Table 10 removes it). Official: true. */
+  compressor_residual: boolean;
+  /** Enricher activation: 'gelu' (official HEAD, exact erf) or 'relu2' (paper Eq. 1, ReLU²). */
+  enricher_activation: 'gelu' | 'relu2';
+  /** RMSNorm `ln_f` after the last layer (code before 8f3ed57; Avey). Official HEAD: false. */
+  final_norm: boolean;
+  /** Residual: 'alpha' (official: f(norm(x)) + α·x, α learnable) or 'plain' (paper: x + f(norm(x))). */
+  residual: 'alpha' | 'plain';
 }
 
 /** The value config.json files carry (the official `AveyConfig.model_type`). */
@@ -83,7 +100,19 @@ export const AVEY_DEFAULTS: Readonly<Omit<AveyConfig, 'id2label' | 'label2id' | 
   compression: 'neural',
   ranker: 'causal',
   mask_mode: 'masked',
+  contextualiser: 'cosine-l1',
+  layer_pattern: 'SD',
+  compressor_residual: true,
+  enricher_activation: 'gelu',
+  final_norm: false,
+  residual: 'alpha',
 };
+
+/** The switches a config.json carries only when they differ from the official defaults. */
+export const AVEY_SWITCH_KEYS = [
+  'parameterization', 'row_norm', 'compression', 'ranker', 'mask_mode',
+  'contextualiser', 'layer_pattern', 'compressor_residual', 'enricher_activation', 'final_norm', 'residual',
+] as const;
 
 export type AveyPresetName = 'tiny' | 'small' | 'base';
 
@@ -117,6 +146,35 @@ function oneOf<T extends string>(name: string, v: unknown, allowed: readonly T[]
     throw new AveyError('aveyConfig', `${name} must be one of ${allowed.join(', ')}, got ${String(v)}`);
   }
   return v as T;
+}
+
+function bool(name: string, v: unknown): boolean {
+  if (typeof v !== 'boolean') throw new AveyError('aveyConfig', `${name} must be true or false, got ${String(v)}`);
+  return v;
+}
+
+function layerPattern(v: unknown): string {
+  if (typeof v !== 'string' || !/^[SD]+$/.test(v)) {
+    throw new AveyError('aveyConfig', `layer_pattern must be a non-empty string of S (static) and D (dynamic), e.g. "SD", got ${JSON.stringify(v)}`);
+  }
+  return v;
+}
+
+/** contextualiser, parameterization and row_norm, kept consistent: the older two fields are
+ *  spellings of the 'coupled' and 'cosine' contextualisers. A non-default `contextualiser` wins;
+ *  otherwise the older fields decide (so `{ ...cfg, row_norm: 'none' }` still works). */
+function resolveContextualiser(raw: AveyConfigInput): Pick<AveyConfig, 'contextualiser' | 'parameterization' | 'row_norm'> {
+  const param = oneOf('parameterization', raw.parameterization ?? AVEY_DEFAULTS.parameterization, ['decoupled', 'coupled'] as const);
+  const rowNorm = oneOf('row_norm', raw.row_norm ?? AVEY_DEFAULTS.row_norm, ['l1', 'none'] as const);
+  const given = oneOf('contextualiser', raw.contextualiser ?? AVEY_DEFAULTS.contextualiser, CONTEXTUALISER_NAMES);
+  let name: ContextualiserName = given;
+  if (given === AVEY_DEFAULTS.contextualiser) {
+    if (param === 'coupled' && rowNorm === 'none') {
+      throw new AveyError('aveyConfig', 'parameterization "coupled" with row_norm "none" is not supported (the coupled contextualiser is row-L1 normalised)');
+    }
+    name = param === 'coupled' ? 'coupled' : rowNorm === 'none' ? 'cosine' : given;
+  }
+  return { contextualiser: name, parameterization: name === 'coupled' ? 'coupled' : 'decoupled', row_norm: name === 'cosine' ? 'none' : 'l1' };
 }
 
 /** A full, validated config from a partial one (an HF `config.json` object works too:
@@ -159,11 +217,15 @@ export function aveyConfig(input: AveyConfigInput = {}): AveyConfig {
     num_labels: numLabels,
     id2label,
     label2id,
-    parameterization: oneOf('parameterization', raw.parameterization ?? AVEY_DEFAULTS.parameterization, ['decoupled', 'coupled'] as const),
-    row_norm: oneOf('row_norm', raw.row_norm ?? AVEY_DEFAULTS.row_norm, ['l1', 'none'] as const),
     compression: oneOf('compression', raw.compression ?? AVEY_DEFAULTS.compression, ['neural', 'none'] as const),
     ranker: oneOf('ranker', raw.ranker ?? AVEY_DEFAULTS.ranker, ['causal', 'bidirectional', 'none'] as const),
     mask_mode: oneOf('mask_mode', raw.mask_mode ?? AVEY_DEFAULTS.mask_mode, ['masked', 'official'] as const),
+    ...resolveContextualiser(raw),
+    layer_pattern: layerPattern(raw.layer_pattern ?? AVEY_DEFAULTS.layer_pattern),
+    compressor_residual: bool('compressor_residual', raw.compressor_residual ?? AVEY_DEFAULTS.compressor_residual),
+    enricher_activation: oneOf('enricher_activation', raw.enricher_activation ?? AVEY_DEFAULTS.enricher_activation, ['gelu', 'relu2'] as const),
+    final_norm: bool('final_norm', raw.final_norm ?? AVEY_DEFAULTS.final_norm),
+    residual: oneOf('residual', raw.residual ?? AVEY_DEFAULTS.residual, ['alpha', 'plain'] as const),
   };
   if (raw.architectures !== undefined) cfg.architectures = [...raw.architectures];
   if (raw.problem_type !== undefined) cfg.problem_type = raw.problem_type;
@@ -207,20 +269,22 @@ export function aveyConfigToJSON(cfg: AveyConfig): Record<string, unknown> {
     torch_dtype: 'float32',
   };
   if (cfg.problem_type !== undefined) out.problem_type = cfg.problem_type;
-  for (const key of ['parameterization', 'row_norm', 'compression', 'ranker', 'mask_mode'] as const) {
+  for (const key of AVEY_SWITCH_KEYS) {
     if (cfg[key] !== AVEY_DEFAULTS[key]) out[key] = cfg[key];
   }
   return out;
 }
 
-/** Whether layer i has a `spatial_proj` (static layers: even i; every layer when coupled). */
+/** Whether layer i has a `spatial_proj` (static layers; every layer with the coupled contextualiser). */
 export function hasSpatialProj(cfg: AveyConfig, i: number): boolean {
-  return cfg.parameterization === 'coupled' || i % 2 === 0;
+  return contextualiser(cfg.contextualiser).needsSpatialProj || !isDynamicLayer(i, cfg);
 }
 
-/** Whether layer i is a dynamic (similarity) layer: odd i (official S→D→S→D…). */
-export function isDynamicLayer(i: number): boolean {
-  return i % 2 === 1;
+/** Whether layer i is a dynamic (similarity) layer: letter i of the cyclic layer_pattern is 'D'
+ *  (official 'SD': odd i, S→D→S→D…). */
+export function isDynamicLayer(i: number, cfg?: Pick<AveyConfig, 'layer_pattern'>): boolean {
+  const p = cfg?.layer_pattern ?? AVEY_DEFAULTS.layer_pattern;
+  return p[i % p.length] === 'D';
 }
 
 /** Extended context length L = (k+1)·S. */
@@ -249,9 +313,10 @@ export function aveyParameterShapes(cfg: AveyConfig, head: AveyHead = 'mlm'): Ma
     if (hasSpatialProj(cfg, i)) out.set(`layers.${i}.spatial_proj`, [P, P]);
     out.set(`layers.${i}.fuser.weight`, [d, (3 * m) / 4]);
     out.set(`layers.${i}.fuser.bias`, [d]);
-    out.set(`layers.${i}.alpha`, []);
+    if (cfg.residual === 'alpha') out.set(`layers.${i}.alpha`, []);
   }
   if (cfg.compression === 'neural') out.set('ranker.down_proj', [cfg.chunk_size, extendedLen(cfg)]);
+  if (cfg.final_norm) out.set('ln_f.weight', [d]);
   if (head === 'seqcls') {
     out.set('dense.0.weight', [2 * d, d]);
     out.set('dense.0.bias', [2 * d]);

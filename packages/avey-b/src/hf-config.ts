@@ -7,7 +7,7 @@
 // Here: our own fields and every one of those are accepted; any other key is reported through
 // `onWarning` (not an error: a newer writer may add fields we do not use). A file with
 // `model_type: "avey-b"` that omits a field gets the official constructor's default for it.
-import { aveyConfig, AVEY_MODEL_TYPE, type AveyConfig, type AveyConfigInput } from './config.js';
+import { aveyConfig, AVEY_MODEL_TYPE, AVEY_SWITCH_KEYS, type AveyConfig, type AveyConfigInput } from './config.js';
 
 /** The official `AveyConfig.__init__` defaults (what `AveyConfig()` would hold). */
 export const AVEY_OFFICIAL_DEFAULTS: Readonly<Required<Pick<AveyConfigInput,
@@ -25,7 +25,7 @@ export const AVEY_OFFICIAL_DEFAULTS: Readonly<Required<Pick<AveyConfigInput,
 const AVEY_KEYS = new Set([
   'model_type', 'architectures', 'vocab_size', 'd_embed', 'hidden_size', 'n_layers', 'expansion_factor',
   'context_proportion', 'chunk_size', 'k', 'eps', 'max_position_embeddings', 'context_len', 'num_labels',
-  'id2label', 'label2id', 'problem_type', 'parameterization', 'row_norm', 'compression', 'ranker', 'mask_mode',
+  'id2label', 'label2id', 'problem_type', ...AVEY_SWITCH_KEYS,
 ]);
 
 /** Keys every `transformers.PretrainedConfig` may write; accepted silently and not used. */

@@ -3,7 +3,12 @@
 export * from './config.js';
 export { aveyConfigFromHF, unknownAveyConfigKeys, AVEY_OFFICIAL_DEFAULTS, HF_COMMON_KEYS } from './hf-config.js';
 export { Ranker, type RankerState, type RankerSelection } from './ranker.js';
-export { AveyLayer, makeLayers, type LayerKind } from './layers.js';
+export { AveyLayer, makeLayers, type LayerKind, type LayerObserver } from './layers.js';
+export {
+  contextualiser, contextualisers, CONTEXTUALISER_NAMES,
+  type Contextualiser, type ContextualiserLayer, type ContextualiserName,
+} from './contextualisers.js';
+export { TraceRecorder, type AveyForwardTrace } from './trace.js';
 export { AveyModel, type AveyModelOptions, type AveyTrace } from './model.js';
 export type { Encoder, EncodeOptions } from './encoder.js';
 export {

@@ -1,5 +1,7 @@
 // AveyModel (official `AveyModel._get_hidden`): Embedding → Ranker.preprocess → layers →
-// Ranker.contract. No positional embeddings, no final norm.
+// Ranker.contract. No positional embeddings, no final norm (the `final_norm` switch adds ln_f).
+// `trace()` runs the same forward and also returns what the ranker chose and what every dynamic
+// layer mixed (trace.ts names the tensors).
 import type { Rng, Tensor } from '@avey/tensor';
 import { Rng as RngClass, scope } from '@avey/tensor';
 import { Variable, isGradEnabled, nn } from '@avey/autograd';
@@ -8,6 +10,7 @@ import { AveyLayer, makeLayers } from './layers.js';
 import { Ranker, type RankerSelection } from './ranker.js';
 import { xavierNormal } from './init.js';
 import { checkInputIds, checkMask, type EncodeOptions, type Encoder } from './encoder.js';
+import { TraceRecorder, type AveyForwardTrace } from './trace.js';
 
 export interface AveyModelOptions {
   /** Seed of the initialisation RNG (default 0). */
@@ -25,6 +28,8 @@ export class AveyModel extends nn.Module implements Encoder {
   embed: nn.Embedding;
   layers: nn.ModuleList<AveyLayer>;
   ranker: Ranker;
+  /** RMSNorm after the last layer (`final_norm` switch; null in the official model). */
+  ln_f: nn.RMSNorm | null;
   /** Filled by every forward: the ranker's choice. */
   lastTrace: AveyTrace = { selection: null };
 
@@ -37,6 +42,7 @@ export class AveyModel extends nn.Module implements Encoder {
     this.embed.weight.value = xavierNormal(rng, [config.vocab_size, config.d_embed]);
     this.layers = new nn.ModuleList(makeLayers(config, rng));
     this.ranker = new Ranker(config, rng);
+    this.ln_f = config.final_norm ? new nn.RMSNorm(config.d_embed, config.eps) : null;
   }
 
   get hiddenSize(): number {
@@ -54,6 +60,19 @@ export class AveyModel extends nn.Module implements Encoder {
 
   /** input_ids (B, T) int32 → last_hidden_state (B, T, d). */
   encode(inputIds: Tensor, opts: EncodeOptions = {}): Variable {
+    return this.run(inputIds, opts, null);
+  }
+
+  /** The forward of `encode`, plus its trace: the ranker's scores, selections and weights and
+   *  every dynamic layer's v and mixing matrix (see trace.ts for names and shapes). The traced
+   *  tensors are plain values (no gradient), owned by the caller. */
+  trace(inputIds: Tensor, opts: EncodeOptions = {}): { hidden: Variable; trace: AveyForwardTrace } {
+    const rec = new TraceRecorder(this.config);
+    const hidden = this.run(inputIds, opts, rec);
+    return { hidden, trace: rec.result() };
+  }
+
+  private run(inputIds: Tensor, opts: EncodeOptions, rec: TraceRecorder | null): Variable {
     checkInputIds(inputIds, this.config.vocab_size, 'AveyModel.encode');
     const mode = opts.maskMode ?? this.config.mask_mode;
     let x = this.embed.forward(inputIds); // (B, T, d)
@@ -67,11 +86,13 @@ export class AveyModel extends nn.Module implements Encoder {
     const step = isGradEnabled() ? <R>(f: () => R): R => f() : <R>(f: () => R): R => scope(f);
     const { h, state, selection } = step(() => this.ranker.preprocess(x));
     this.lastTrace = { selection };
+    rec?.ranker(selection, state);
     let y = h;
-    for (const layer of this.layers) {
-      const input = y;
-      y = step(() => layer.forward(input));
+    for (let i = 0; i < this.layers.length; i++) {
+      const layer = this.layers.at(i), input = y;
+      y = step(() => layer.forward(input, rec?.layer(i, layer)));
     }
-    return this.ranker.contract(y, state);
+    const out = this.ranker.contract(y, state);
+    return this.ln_f ? this.ln_f.forward(out) : out;
   }
 }

@@ -1,5 +1,21 @@
 // The Avey-B ranker (official `Ranker.preprocess` / `contract`), vectorised over splits.
 //
+// Paper ↔ code (arXiv 2602.15814 §4; official rimads/avey-b HEAD 8f3ed57; this package):
+//   paper                                   official code                    here
+//   split (S tokens)                        chunk (chunk_size)               Xc (B, N, S, E), cfg.chunk_size
+//   MaxSim relevance (ColBERT)              Ranker.preprocess: sims → max    maxSimScores
+//                                             over v → sum over u
+//   unidirectional ranker (Table 4)         candidates x_chunks[:, :i]       cand mask j < i (cfg.ranker)
+//   top-k most relevant splits              topk(score, min(i, k))           Ranker.select: topk
+//   weighted-selective-split                w = vals / (min(vals) + eps)     slotWeights
+//   X_cat = [selected ‖ current]            cat + zero left padding to L     slots q = 0..k−1 + current
+//   neural compression X̂ = P X_cat (Eq. 8)  down_proj @ ext                  P.narrow(…).matmul(…)
+//   + residual of the current split         + x_chunks                       .add(Xc) (compressor_residual)
+//   processor sees S rows per split         reshape (B·N, S, d)              preprocess → h
+//   (outputs of the current split)          Ranker.contract                  contract
+//   enricher (Eq. 1) → contextualiser       StaticLayer / DynamicLayer       AveyLayer.enrich →
+//     (Eq. 4–6) → fuser (Eq. 3)                                                .contextualise → .fuse
+//
 // Official loop, for each split i (S = chunk_size, L = (k+1)·S):
 //   candidates j < i;  MaxSim(i, j) = Σ_u max_v cos(x_iu, x_jv)  (cos with ‖x‖ + eps denominators)
 //   (vals, idx) = topk(scores_i, min(i, k));  w = vals / (min(vals) + eps)
@@ -9,7 +25,7 @@
 // extended context is never materialised: with P_q = P[:, qS:(q+1)S] the blocks of P,
 //   h_i = Σ_q P_q (w_{i,q} X_{src(i,q)}) + P_k X_i + X_i
 // where slot q of split i holds selection p = q − (k − n_i) (empty slots have w = 0, which is
-// exactly the zero left padding).
+// exactly the zero left padding). Without the compressor residual (Table 10) the last + X_i goes.
 import * as T from '@avey/tensor';
 import { tensor, type Tensor } from '@avey/tensor';
 import { Variable, isGradEnabled, parameter, nn, ops } from '@avey/autograd';
@@ -179,7 +195,8 @@ export class Ranker extends nn.Module {
     }
     const P = this.down_proj as Variable;
     // current-split block P_k = P[:, kS:]: (S, S) @ (B, N, S, E) + residual
-    let h = P.narrow(1, k * S, S).matmul(Xc).add(Xc);
+    let h = P.narrow(1, k * S, S).matmul(Xc);
+    if (this.cfg.compressor_residual) h = h.add(Xc);
     if (sel !== null) {
       // retrieved blocks: P[:, :kS] (S, kS) @ (B, N, kS, E)
       const G = this.gatherSlots(Xc, sel, B, N);

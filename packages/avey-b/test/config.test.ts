@@ -60,3 +60,42 @@ test('official parameter names: spatial_proj only on even layers; heads add thei
   const coupled = aveyConfig({ ...c, parameterization: 'coupled' });
   assert.ok(aveyParameterShapes(coupled).has('layers.1.spatial_proj'));
 });
+
+test('research switches: defaults are official and not written to config.json; others round-trip; older spellings agree', () => {
+  const off = aveyConfig({ vocab_size: 16, d_embed: 8, n_layers: 3, chunk_size: 4, k: 1 });
+  const json = aveyConfigToJSON(off);
+  for (const k of ['contextualiser', 'layer_pattern', 'compressor_residual', 'enricher_activation', 'final_norm', 'residual', 'row_norm', 'parameterization']) {
+    assert.equal(k in json, false, `${k} is not written for the official model`);
+  }
+  const alt = aveyConfig({ ...off, contextualiser: 'softmax', layer_pattern: 'DDS', compressor_residual: false, enricher_activation: 'relu2', final_norm: true, residual: 'plain' });
+  const back = aveyConfig(JSON.parse(JSON.stringify(aveyConfigToJSON(alt))));
+  assert.deepEqual({ ...back, architectures: undefined }, { ...alt, architectures: undefined });
+  const shapes = aveyParameterShapes(alt);
+  assert.deepEqual([...shapes.keys()].filter((k) => k.includes('spatial_proj')), ['layers.2.spatial_proj'], 'DDS: only layer 2 is static');
+  assert.equal([...shapes.keys()].some((k) => k.endsWith('alpha')), false, 'plain residual: no α');
+  assert.deepEqual(shapes.get('ln_f.weight'), [8]);
+  assert.equal(aveyConfig({ row_norm: 'none' }).contextualiser, 'cosine');
+  assert.equal(aveyConfig({ parameterization: 'coupled' }).contextualiser, 'coupled');
+  assert.equal(aveyConfig({ contextualiser: 'cosine' }).row_norm, 'none');
+  assert.throws(() => aveyConfig({ layer_pattern: 'SXD' }), /layer_pattern/);
+  assert.throws(() => aveyConfig({ contextualiser: 'max' as never }), /contextualiser must be one of/);
+  assert.throws(() => aveyConfig({ final_norm: 'yes' as never }), /final_norm must be true or false/);
+});
+
+test('research switches survive a checkpoint round trip (config.json → loadCheckpoint)', async () => {
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { createAvey, saveCheckpoint, readCheckpointConfig } = await import('@avey/avey-b');
+  const dir = mkdtempSync(join(tmpdir(), 'avey-switch-'));
+  try {
+    const cfg = aveyConfig({ vocab_size: 16, d_embed: 8, n_layers: 3, chunk_size: 4, k: 1, contextualiser: 'rms', layer_pattern: 'DDS', compressor_residual: false, enricher_activation: 'relu2', final_norm: true, residual: 'plain' });
+    await saveCheckpoint(dir, createAvey(cfg, 'mlm'));
+    const back = readCheckpointConfig(dir);
+    for (const k of ['contextualiser', 'layer_pattern', 'compressor_residual', 'enricher_activation', 'final_norm', 'residual'] as const) {
+      assert.equal((back as typeof cfg)[k], cfg[k], k);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

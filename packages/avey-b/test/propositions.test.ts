@@ -119,10 +119,10 @@ test('Prop A.2-b: running the static layer does not change the similarity scores
   const dyn = dynamicLayer(C);
   const stat = staticLayer(C);
   const x = variable(new Rng(3).normal([2, C, 8], 0, 1));
-  const before = Array.from(dyn.mixing(dyn.enrich(x).v).value.dataSync() as Float32Array);
+  const before = Array.from(dyn.mixing(dyn.values(dyn.enrich(x))).value.dataSync() as Float32Array);
   const y = dyn.forward(x);
   stat.forward(y); // a static layer downstream
-  const after = Array.from(dyn.mixing(dyn.enrich(x).v).value.dataSync() as Float32Array);
+  const after = Array.from(dyn.mixing(dyn.values(dyn.enrich(x))).value.dataSync() as Float32Array);
   assert.deepEqual(after, before);
 });
 

@@ -13,6 +13,13 @@ const SWITCHES: { name: string; cfg: AveyConfigInput }[] = [
   { name: 'no neural compression', cfg: { compression: 'none' } },
   { name: 'no ranker', cfg: { ranker: 'none' } },
   { name: 'bidirectional ranker', cfg: { ranker: 'bidirectional' } },
+  { name: 'layer pattern DS (Table 5)', cfg: { layer_pattern: 'DS' } },
+  { name: 'all-dynamic layers (Table 5)', cfg: { layer_pattern: 'D' } },
+  { name: 'no compressor residual (Table 10)', cfg: { compressor_residual: false } },
+  { name: 'ReLU² enricher (Eq. 1)', cfg: { enricher_activation: 'relu2' } },
+  { name: 'final norm ln_f', cfg: { final_norm: true } },
+  { name: 'plain residual without α', cfg: { residual: 'plain' } },
+  ...(['signed', 'softmax', 'scaled-softmax', 'rms'] as const).map((c) => ({ name: `contextualiser ${c} (Eq. 6 / Appendix E)`, cfg: { contextualiser: c } })),
 ];
 
 const ids = (seed: number, B: number, T: number): Tensor => new Rng(seed).int([B, T], 0, base.vocab_size!);
@@ -27,6 +34,8 @@ for (const sw of SWITCHES) {
     const alt = new AveyModel(aveyConfig({ ...base, ...sw.cfg }), { seed: 1 });
     // share every parameter the two variants have in common
     const refP = namedParams(ref);
+    // α = 0.7 (a trained value, not the init 1) so that the plain residual differs from α·x
+    for (const [name, p] of refP) if (name.endsWith('.alpha')) p.value = tensor(0.7);
     for (const [name, p] of namedParams(alt)) {
       const q = refP.get(name);
       if (q && q.shape.join() === p.shape.join()) p.value = q.value;

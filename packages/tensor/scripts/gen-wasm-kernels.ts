@@ -618,7 +618,7 @@ function rmsScaleFn(): string {
 /**
  * rms_grad(x, g, dx, rows, cols, inv, c, w, acc): RMSNorm's gradient given per-row float64 inv[r] and
  * c[r]: dx[r, j] = float32(((inv·g)·w) − x·c) and acc[j] += (g·x)·inv (acc: float64 [cols], rows in
- * order), every operation in float64: the bits of the JS loop of kernel-norms.ts. cols % 4 == 0.
+ * order), every operation in float64: the bits of the JS loop of cpu/fused/norms.ts. cols % 4 == 0.
  */
 function rmsGradFn(): string {
   const d = (f: (v: string) => string) => `(f64x2.sub (f64x2.mul (f64x2.mul (local.get $iv) ${f('(local.get $gv)')}) ${f('(local.get $wv)')}) (f64x2.mul ${f('(local.get $xv)')} (local.get $cv)))`;

@@ -12,10 +12,12 @@ export {
   normalizeAxis, reshapeStrides, shapesEqual, sizeOf, type Shape,
 } from './shape.js';
 export { Storage, Tensor, type NestedArray, type TensorLike } from './tensor.js';
+import './tensor-methods.js'; // x.add(y), x.sum(), …: the fluent methods, attached to Tensor.prototype
 export {
   type RegisterOptions, backendInfo, disposeBackends, getBackend, initBackend, listBackends, memory, registerBackend, setBackend,
   type BackendFactory, type BackendInfo, type MemoryInfo,
 } from './engine.js';
+import './backends.js'; // registers cpu, webgpu and gpujs with the engine
 export { getKernel, listKernels, registerKernel, type KernelName, type KernelSignatures } from './registry.js';
 export { TENSORS, keep, scope, scopeDepth, type HasTensors } from './scope.js';
 export { Rng, manualSeed, mulberry32, rand, randn, type RandomOptions } from './random.js';
@@ -31,6 +33,8 @@ export {
 } from './ops/elementwise.js';
 export { argmax, argmin, logsumexp, max, mean, min, norm, prod, sum, variance, type Axes } from './ops/reduce.js';
 export { logSoftmax, normalize, softmax } from './ops/nn.js';
+export { adamwComposed, adamwStep, geluDerivative, type AdamWStep, type GeluMath } from './fused/index.js';
+import './fused/index.js'; // the fused kernels' signatures (KernelSignatures) and references
 export { matmul } from './ops/linalg.js';
 export {
   broadcastTo, contiguous, expand, flatten, narrow, permute, reshape, slice, squeeze, transpose, unsqueeze,
@@ -39,7 +43,7 @@ export { cat, chunk, pad, split, stack } from './ops/join.js';
 export { embedding, gather, indexSelect, scatterAdd, topk } from './ops/indexing.js';
 
 export { CpuBackend } from './cpu/backend.js';
-import './cpu/kernels.js'; // fused CPU softmax / logSoftmax (kernel registry)
+import './cpu/fused/index.js'; // the CPU's fused kernels (kernel registry)
 export { sgemm, setSgemmImpl, getSgemmImpl, sgemmJs, type SgemmFn } from './cpu/sgemm.js';
 export {
   installWasmKernels, wasmKernelsAvailable, wasmUnavailableReason, wasmSgemm, wasmBinaryF32, wasmUnaryF32, wasmSumRowsF32,

@@ -7,7 +7,7 @@
 // An async `fn` keeps its scope open across `await`s; tensors created by code that runs
 // concurrently in that window are attributed to it (fine for sequential code).
 
-import { Tensor } from './tensor.js';
+import type { Tensor } from './tensor.js';
 
 /** Objects that own tensors (e.g. autograd Variables) expose them to scopes via this method. */
 export const TENSORS: unique symbol = Symbol.for('avey.tensors') as never;
@@ -31,10 +31,8 @@ export function keep<T extends Tensor>(t: T): T {
 function collect(value: unknown, out: Set<Tensor>, seen: Set<unknown>): void {
   if (value === null || typeof value !== 'object' || seen.has(value)) return;
   seen.add(value);
-  if (value instanceof Tensor) {
-    out.add(value);
-    return;
-  }
+  // a Tensor exposes itself through [TENSORS] too (tensor.ts), so no instanceof (and no import
+  // cycle between scope.ts and tensor.ts) is needed
   const hasTensors = (value as Partial<HasTensors>)[TENSORS];
   if (typeof hasTensors === 'function') {
     for (const t of hasTensors.call(value)) out.add(t);

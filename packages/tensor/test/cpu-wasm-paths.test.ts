@@ -7,8 +7,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import * as T from '../src/index.js';
-import { geluWithGradCpu } from '../src/cpu/kernel-gelu-linear.js';
-import { softmaxCrossEntropyCpu } from '../src/cpu/kernel-loss.js';
+import { geluWithGradCpu } from '../src/cpu/fused/gelu-linear.js';
+import { softmaxCrossEntropyCpu } from '../src/cpu/fused/loss.js';
 import { wasmKernelsAvailable } from '../src/cpu/wasm/index.js';
 
 const skip = wasmKernelsAvailable() ? false : 'WebAssembly SIMD128 unavailable';

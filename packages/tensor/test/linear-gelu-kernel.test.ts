@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import * as T from '../src/index.js';
-import { linearGeluComposed } from '../src/ops/nn.js';
+import { linearGeluComposed } from '../src/fused/index.js';
 import { wasmKernelsAvailable } from '../src/cpu/wasm/index.js';
 
 const skip = wasmKernelsAvailable() ? false : 'WebAssembly SIMD128 unavailable';

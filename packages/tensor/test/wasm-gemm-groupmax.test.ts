@@ -60,7 +60,7 @@ test('wasmSgemmGroupMax rejects N not a multiple of S', { skip }, () => {
 
 test("'matmulGroupMax' (cpu) = max(reshape(matmul(a, b)), −1), bit for bit (views as the ranker passes them)", { skip }, async () => {
   const T = await import('../src/index.js');
-  const { matmulGroupMaxComposed } = await import('../src/ops/nn.js');
+  const { matmulGroupMaxComposed } = await import('../src/fused/index.js');
   const k = T.getKernel('matmulGroupMax', 'cpu');
   assert.ok(k);
   fc.assert(

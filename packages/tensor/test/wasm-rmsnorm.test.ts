@@ -1,5 +1,5 @@
 // The wasm RMSNorm kernels against plain references, bit for bit:
-//   wasmRmsScaleF32: out = float32((x·inv)·w), the products in float64 (the JS loop of kernel-norms.ts);
+//   wasmRmsScaleF32: out = float32((x·inv)·w), the products in float64 (the JS loop of cpu/fused/norms.ts);
 //   wasmRmsSumSqF32 / wasmRmsGradSumsF32: per-row float64 sums Σx², Σ(g·w)·x in j order;
 //   wasmRmsGradF32: dx = float32(((inv·g)·w) − x·c), dwAcc[j] += (g·x)·inv over rows in order;
 // and the fused rmsNorm / rmsNormGrad kernels through the public API against the composition.
@@ -8,8 +8,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import * as T from '../src/index.js';
-import { rmsNormComposed, rmsNormGradComposed } from '../src/ops/nn.js';
-import '../src/cpu/kernels.js';
+import { rmsNormComposed, rmsNormGradComposed } from '../src/fused/index.js';
+import '../src/cpu/fused/index.js';
 import { wasmKernelsAvailable, wasmRmsGradF32, wasmRmsGradSumsF32, wasmRmsScaleF32, wasmRmsSumSqF32 } from '../src/cpu/wasm/index.js';
 
 const skip = wasmKernelsAvailable() ? false : 'WebAssembly SIMD128 unavailable';

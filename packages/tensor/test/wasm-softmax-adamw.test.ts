@@ -206,7 +206,7 @@ test('wasmColSumF32 = the sequential float64 column sums of the JS reduction, bi
 });
 
 test('fused softmax cross-entropy (wasm path): probabilities, lse and gradient = plain references (ignored rows, NaN/±∞ rows)', { skip }, async () => {
-  const { softmaxCrossEntropyCpu, softmaxCrossEntropyGradCpu } = await import('../src/cpu/kernel-loss.js');
+  const { softmaxCrossEntropyCpu, softmaxCrossEntropyGradCpu } = await import('../src/cpu/fused/loss.js');
   fc.assert(
     fc.property(fc.integer({ min: 1, max: 24 }), fc.integer({ min: 1, max: 20 }), fc.integer({ min: 1, max: 1 << 30 }), fc.boolean(), (N, c4, seed, special) => {
       const C = 4 * c4;

@@ -33,7 +33,7 @@ runOpSuite('webgpu', {
 
 test('[webgpu] fused softmax/logSoftmax kernels agree with the composed reference (strided rows, NaN)', async (t) => {
   const T = await import('../src/index.js');
-  const { softmaxComposed, logSoftmaxComposed } = await import('../src/ops/nn.js');
+  const { softmaxComposed, logSoftmaxComposed } = await import('../src/fused/index.js');
   try {
     await T.setBackend('webgpu');
   } catch (e) {

@@ -3,12 +3,12 @@
 import * as T from '@avey/tensor';
 import type { Rng, Tensor } from '@avey/tensor';
 import { Variable, record } from '../variable.js';
-import { add, erf, exp, gelu, mul, rsqrt, square, sub } from '../ops/elementwise.js';
+import { add, gelu, geluVjp, mul, rsqrt, sub } from '../ops/elementwise.js';
 import { mean, softmax, sum, variance } from '../ops/reduce.js';
 import { reshape, transpose, unsqueeze } from '../ops/shape.js';
 import { matmul } from '../ops/linalg.js';
 import { scatterAdd } from '../ops/indexing.js';
-import { isGradEnabled } from '../grad-mode.js';
+import { firstOrderKernel, isGradEnabled } from '../grad-mode.js';
 import { crossEntropy } from '../losses.js';
 
 // Mean cross-entropy of logits z (N, C) against int32 labels y (N), ignoring y = ignoreIndex:
@@ -31,7 +31,8 @@ export function softmaxCrossEntropy(z: Variable, labels: Tensor, ignoreIndex = -
     const value = T.div(T.sum(per), count);
     const out = record('crossEntropy', value, [z], (g) => {
       const w = mul(mul(g, new Variable(valid)), new Variable(T.reciprocal(count)));  // (N) w_n
-      if (!isGradEnabled()) return [new Variable(grad(z.value, lse, labels, w.value, ignoreIndex, probs))];
+      const fused = firstOrderKernel('softmaxCrossEntropyGrad', z.backend);
+      if (fused) return [new Variable(fused(z.value, lse, labels, w.value, ignoreIndex, probs))];
       const safe = T.unsqueeze(T.where(T.ne(labels, ignoreIndex), labels, 0), 1);
       const wk = unsqueeze(w, 1);
       return [sub(mul(softmax(z, -1), wk), scatterAdd(new Variable(T.zerosLike(z.value)), 1, safe, wk))];
@@ -74,17 +75,10 @@ export function linearGelu(x: Variable, w: Variable, b: Variable | null): Variab
   const { y, dydz } = k(x.value, w.value, b ? b.value : null, recording);
   return record('linearGelu', y, inputs, (g, needs) => {
     const gz = isGradEnabled() || g.dtype !== x.dtype || dydz === null
-      ? geluVjpComposed(linear(x, w, b), g)
+      ? geluVjp(linear(x, w, b), g)
       : new Variable(T.mul(g.value, dydz));
     return linearVjp(x, w, b, gz, needs);
   }, dydz ? [dydz] : []);
-}
-
-/** g·(Φ(z) + z·φ(z)) in differentiable ops (as the gelu op's recorded backward). */
-function geluVjpComposed(z: Variable, g: Variable): Variable {
-  const cdf = mul(add(erf(mul(z, Math.SQRT1_2)), 1), 0.5);
-  const pdf = mul(exp(mul(square(z), -0.5)), 1 / Math.sqrt(2 * Math.PI));
-  return mul(g, add(cdf, mul(z, pdf)));
 }
 
 // RMSNorm over the last axis (Avey-B): y = x·r·w,  r = (mean(x²) + eps)^-½    x: (…, D), w: (D)
@@ -99,7 +93,7 @@ export function rmsNorm(x: Variable, w: Variable | null, eps: number): Variable 
   });
   const inputs = w ? [x, w] : [x];
   return record('rmsNorm', value, inputs, (g, needs) => {
-    const bwd = isGradEnabled() ? undefined : T.getKernel('rmsNormGrad', x.backend);
+    const bwd = firstOrderKernel('rmsNormGrad', x.backend);
     if (bwd && g.dtype === x.dtype) {
       const { dx, dw } = bwd(x.value, w ? w.value : null, g.value, eps);
       const dxv = needs[0] ? new Variable(dx) : (dx.dispose(), null);
@@ -126,7 +120,7 @@ export function layerNorm(x: Variable, w: Variable | null, b: Variable | null, e
   const value = fwd(x.value, w ? w.value : null, b ? b.value : null, eps);
   const inputs = [x, ...(w ? [w] : []), ...(b ? [b] : [])];
   return record('layerNorm', value, inputs, (g, needs) => {
-    const bwd = isGradEnabled() ? undefined : T.getKernel('layerNormGrad', x.backend);
+    const bwd = firstOrderKernel('layerNormGrad', x.backend);
     let dx: Variable, dw: Variable | null, db: Variable | null;
     if (bwd && g.dtype === x.dtype) {
       const r = bwd(x.value, w ? w.value : null, g.value, eps);

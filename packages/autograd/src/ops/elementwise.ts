@@ -6,7 +6,7 @@ import * as T from '@avey/tensor';
 import { AveyError, type DType, type Tensor } from '@avey/tensor';
 import { Variable, record, isFloatDType, type VarLike } from '../variable.js';
 import { lift, unbroadcast, val } from './util.js';
-import { isGradEnabled } from '../grad-mode.js';
+import { firstOrderKernel, isGradEnabled } from '../grad-mode.js';
 
 type Operand = Variable | number;
 
@@ -148,15 +148,15 @@ export const gelu = (x: Variable): Variable => {
 };
 
 const geluUnfused = (x: Variable): Variable => unary('gelu', x, T.gelu(x.value), (g) => {
-  const fused = isGradEnabled() ? undefined : T.getKernel('geluGrad', x.backend);
+  const fused = firstOrderKernel('geluGrad', x.backend);
   if (fused && g.dtype === x.dtype) return new Variable(fused(x.value, g.value));
   return geluVjp(x, g);
 });
 
-function geluVjp(x: Variable, g: Variable): Variable {
-  const cdf = mul(add(erf(mul(x, Math.SQRT1_2)), 1), 0.5);
-  const pdf = mul(exp(mul(square(x), -0.5)), 1 / Math.sqrt(2 * Math.PI));
-  return mul(g, add(cdf, mul(x, pdf)));
+/** g·dy/dx of the exact GELU in differentiable ops: the tensor package's one GELU derivative
+ *  (T.geluDerivative), evaluated on Variables. */
+export function geluVjp(x: Variable, g: Variable): Variable {
+  return mul(g, T.geluDerivative({ add, mul, erf, exp, square }, x).dydx);
 }
 
 // d clamp(x, lo, hi) = g·[lo ≤ x ≤ hi]  (torch: the bounds themselves pass the gradient)

@@ -3,7 +3,7 @@
 
 import * as T from '@avey/tensor';
 import { Variable, record } from '../variable.js';
-import { isGradEnabled } from '../grad-mode.js';
+import { firstOrderKernel } from '../grad-mode.js';
 import { div, exp, mul, sign, sub, where } from './elementwise.js';
 import { scatterAdd } from './indexing.js';
 import { expand, permute, reshape } from './shape.js';
@@ -86,7 +86,7 @@ export function logsumexp(x: Variable, axes?: Axes, keepDim = false): Variable {
 export function softmax(x: Variable, axis = -1): Variable {
   const last = axis === -1 || axis === x.rank - 1;
   const out: Variable = record('softmax', T.softmax(x.value, axis), [x], (g) => {
-    const fused = last && !isGradEnabled() ? T.getKernel('softmaxGrad', x.backend) : undefined;
+    const fused = last ? firstOrderKernel('softmaxGrad', x.backend) : undefined;
     if (fused && g.dtype === out.dtype) return [new Variable(fused(out.value, g.value))];
     return [mul(out, sub(g, sum(mul(g, out), axis, true)))];
   });

@@ -7,6 +7,7 @@ import { infoCommand } from './info.js';
 import { embedCommand, fillMaskCommand, forwardCommand } from './infer.js';
 import { pretrainCommand } from './pretrain.js';
 import { tokenizerCommand } from './tokenizer.js';
+import { traceCommand } from './trace.js';
 
 export const COMMANDS: readonly TopSpec[] = [
   infoCommand,
@@ -15,6 +16,7 @@ export const COMMANDS: readonly TopSpec[] = [
   finetuneCommand,
   evalCommand,
   forwardCommand,
+  traceCommand,
   fillMaskCommand,
   embedCommand,
   benchCommand,

@@ -2,11 +2,11 @@
 //   registerBackend('webgpu', () => createWebGPUBackend(), <priority>)
 import { WebGPUBackend } from './backend.js';
 import { acquireDevice, type WebGPUBackendKind } from './device.js';
-import { registerWebGPUKernels } from './composed.js';
+import { registerWebGPUKernels } from './fused-kernels.js';
 
 export { WebGPUBackend, type WebGPUInfo } from './backend.js';
 export { liveDeviceCount, type WebGPUBackendKind } from './device.js';
-export { registerWebGPUKernels } from './composed.js';
+export { registerWebGPUKernels } from './fused-kernels.js';
 
 export interface WebGPUBackendOptions {
   /** Dawn backend: 'auto' (default; env WEBGPU_BACKEND, else Vulkan then GL ES compat). */

@@ -4,11 +4,11 @@
 // the max follows the CPU reduction's rule, so the result equals the composition bit for bit.
 // float32 with the wasm sgemm installed; else null (the composition runs).
 
-import { contiguous } from '../ops/views.js';
-import { Tensor } from '../tensor.js';
-import { CpuBackend } from './backend.js';
-import { getSgemmImpl } from './sgemm.js';
-import { getWasmGemmBlocking, wasmKernelsAvailable, wasmSgemm, wasmSgemmGroupMax } from './wasm/index.js';
+import { contiguous } from '../../ops/views.js';
+import { Tensor } from '../../tensor.js';
+import { CpuBackend } from '../backend.js';
+import { getSgemmImpl } from '../sgemm.js';
+import { getWasmGemmBlocking, wasmKernelsAvailable, wasmSgemm, wasmSgemmGroupMax } from '../wasm/index.js';
 
 /** (trans, ld) reading the inner [rows, cols] matrix of a view with strides (sr, sc) as a BLAS
  *  operand, or null (neither row- nor column-major). */

@@ -1,14 +1,14 @@
 // GELU gradient kernels and the biased linear map (float, CPU).
 // Each returns null where it does not apply (the caller falls back to the composition).
 
-import { matmul } from '../ops/linalg.js';
-import { contiguous, transpose } from '../ops/views.js';
-import { Tensor } from '../tensor.js';
-import { CpuBackend } from './backend.js';
-import { erf32, erf64, exp32 } from './math.js';
-import type { Floats } from './kernel-norms.js';
-import { getSgemmImpl } from './sgemm.js';
-import { getWasmGemmBlocking, wasmGeluWithGradF32, wasmKernelsAvailable, wasmSgemm, wasmSgemmBiasAct } from './wasm/index.js';
+import { matmul } from '../../ops/linalg.js';
+import { contiguous, transpose } from '../../ops/views.js';
+import { Tensor } from '../../tensor.js';
+import { CpuBackend } from '../backend.js';
+import { erf32, erf64, exp32 } from '../math.js';
+import type { Floats } from './norms.js';
+import { getSgemmImpl } from '../sgemm.js';
+import { getWasmGemmBlocking, wasmGeluWithGradF32, wasmKernelsAvailable, wasmSgemm, wasmSgemmBiasAct } from '../wasm/index.js';
 
 /** float32 GELU maps of at least this many elements run on the wasm SIMD kernel. */
 const WASM_MIN = 1024;

@@ -1,11 +1,11 @@
 // RMSNorm and LayerNorm over the last axis (float, CPU), forward and gradient, one row at a time
 // in double. Each returns null where it does not apply (the caller falls back to the composition).
 
-import { allocArray } from '../dtype.js';
-import { contiguous } from '../ops/views.js';
-import { Tensor } from '../tensor.js';
-import { CpuBackend } from './backend.js';
-import { wasmKernelsAvailable, wasmRmsGradF32, wasmRmsGradSumsF32, wasmRmsScaleF32, wasmRmsSumSqF32 } from './wasm/index.js';
+import { allocArray } from '../../dtype.js';
+import { contiguous } from '../../ops/views.js';
+import { Tensor } from '../../tensor.js';
+import { CpuBackend } from '../backend.js';
+import { wasmKernelsAvailable, wasmRmsGradF32, wasmRmsGradSumsF32, wasmRmsScaleF32, wasmRmsSumSqF32 } from '../wasm/index.js';
 
 export type Floats = Float32Array | Float64Array;
 

@@ -1,7 +1,7 @@
 // Fused kernels for composed ops, registered in the core's kernel registry under 'webgpu'
 // (softmax / logSoftmax along the last axis). Cases a kernel does not handle (another axis, leading
 // axes that do not flatten to one stride) fall back to the composed reference.
-import { logSoftmaxComposed, softmaxComposed } from '../ops/nn.js';
+import { logSoftmaxComposed, softmaxComposed } from '../fused/softmax.js';
 import { registerKernel } from '../registry.js';
 import { Tensor } from '../tensor.js';
 import { WebGPUBackend } from './backend.js';

@@ -1,12 +1,12 @@
 // Row kernels over the last axis (float, CPU): softmax, logSoftmax, logsumexp, softmax's gradient.
 // Each returns null where it does not apply (the caller falls back to the composition).
 
-import { allocArray } from '../dtype.js';
-import { contiguous } from '../ops/views.js';
-import { Tensor } from '../tensor.js';
-import { CpuBackend } from './backend.js';
-import { exp32 } from './math.js';
-import { rmsOperands, type Floats } from './kernel-norms.js';
+import { allocArray } from '../../dtype.js';
+import { contiguous } from '../../ops/views.js';
+import { Tensor } from '../../tensor.js';
+import { CpuBackend } from '../backend.js';
+import { exp32 } from '../math.js';
+import { rmsOperands, type Floats } from './norms.js';
 
 /** Runs `rowFn` over the rows of x's last axis (x float, contiguous rows) into a new tensor. */
 export function mapRows(x: Tensor, rowFn: (src: ArrayLike<number>, s: number, dst: Floats, d: number, n: number) => void): Tensor | null {

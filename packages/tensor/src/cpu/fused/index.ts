@@ -2,24 +2,27 @@
 // Each handles the common case (float, last axis, contiguous or copied rows) in one pass over rows
 // and falls back to the reference composition (ops/nn.ts, ops/reduce.ts) otherwise; the op suite
 // and the autograd / Avey-B tests check both against the same references.
-//   kernel-rows.ts          softmax, logSoftmax, logsumexp, softmaxGrad
-//   kernel-gelu-linear.ts   geluGrad, geluWithGrad, linear (bias added in place), linearGelu (GEMM epilogue)
-//   kernel-norms.ts         rmsNorm(Grad), layerNorm(Grad)
-//   kernel-loss.ts          softmaxCrossEntropy(Grad)
-//   kernel-matmul-max.ts    matmulGroupMax (MaxSim: grouped max in the GEMM epilogue)
+//   rows.ts                 softmax, logSoftmax, logsumexp, softmaxGrad
+//   gelu-linear.ts          geluGrad, geluWithGrad, linear (bias added in place), linearGelu (GEMM epilogue)
+//   norms.ts                rmsNorm(Grad), layerNorm(Grad)
+//   loss.ts                 softmaxCrossEntropy(Grad)
+//   matmul-max.ts           matmulGroupMax (MaxSim: grouped max in the GEMM epilogue)
+//   adamw.ts                adamw (one optimiser step: wasm SIMD for float32, a host loop for float64)
 
 import {
   geluGradComposed, geluWithGradComposed, layerNormComposed, layerNormGradComposed, linearComposed, linearGeluComposed, logSoftmaxComposed, matmulGroupMaxComposed,
   rmsNormComposed, rmsNormGradComposed, softmaxComposed, softmaxGradComposed, softmaxCrossEntropyComposed,
   softmaxCrossEntropyGradComposed,
-} from '../ops/nn.js';
-import { logsumexpComposed } from '../ops/reduce.js';
-import { registerKernel } from '../registry.js';
-import { geluGradCpu, geluWithGradCpu, linearCpu, linearGeluCpu } from './kernel-gelu-linear.js';
-import { matmulGroupMaxCpu } from './kernel-matmul-max.js';
-import { softmaxCrossEntropyCpu, softmaxCrossEntropyGradCpu } from './kernel-loss.js';
-import { layerNormCpu, layerNormGradCpu, rmsNormCpu, rmsNormGradCpu } from './kernel-norms.js';
-import { logSoftmaxRow, logsumexpLast, mapRows, softmaxGradCpu, softmaxRow } from './kernel-rows.js';
+  adamwComposed,
+} from '../../fused/index.js';
+import { adamwCpu } from './adamw.js';
+import { logsumexpComposed } from '../../ops/reduce.js';
+import { registerKernel } from '../../registry.js';
+import { geluGradCpu, geluWithGradCpu, linearCpu, linearGeluCpu } from './gelu-linear.js';
+import { matmulGroupMaxCpu } from './matmul-max.js';
+import { softmaxCrossEntropyCpu, softmaxCrossEntropyGradCpu } from './loss.js';
+import { layerNormCpu, layerNormGradCpu, rmsNormCpu, rmsNormGradCpu } from './norms.js';
+import { logSoftmaxRow, logsumexpLast, mapRows, softmaxGradCpu, softmaxRow } from './rows.js';
 
 registerKernel('softmax', 'cpu', (x, axis) => (axis === x.rank - 1 && mapRows(x, softmaxRow)) || softmaxComposed(x, axis));
 registerKernel('logSoftmax', 'cpu', (x, axis) => (axis === x.rank - 1 && mapRows(x, logSoftmaxRow)) || logSoftmaxComposed(x, axis));
@@ -36,3 +39,4 @@ registerKernel('layerNormGrad', 'cpu', (x, w, g, eps) => layerNormGradCpu(x, w, 
 registerKernel('softmaxGrad', 'cpu', (y, g) => softmaxGradCpu(y, g) ?? softmaxGradComposed(y, g));
 registerKernel('geluWithGrad', 'cpu', (x) => geluWithGradCpu(x) ?? geluWithGradComposed(x));
 registerKernel('geluGrad', 'cpu', (x, g) => geluGradCpu(x, g) ?? geluGradComposed(x, g));
+registerKernel('adamw', 'cpu', (p, g, m, v, h) => adamwCpu(p, g, m, v, h) ?? adamwComposed(p, g, m, v, h));

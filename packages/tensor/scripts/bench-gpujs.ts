@@ -2,11 +2,11 @@
 // primitive call (kernel run + gpu.js' argument copy + result), min / median of `reps` runs after
 // a warm-up; the CPU backend alongside for scale.
 //
-//   node --import tsx packages/tensor/src/gpujs/bench.ts [mode …]     (default: every mode here)
+//   node --import tsx packages/tensor/scripts/bench-gpujs.ts [mode …]     (default: every mode here)
 
-import type { Backend, BackendBuffer, StridedRef } from '../backend.js';
-import { CpuBackend } from '../cpu/backend.js';
-import { availableModes, createGpuJsBackendTyped } from './index.js';
+import type { Backend, BackendBuffer, StridedRef } from '../src/backend.js';
+import { CpuBackend } from '../src/cpu/backend.js';
+import { availableModes, createGpuJsBackendTyped } from '../src/gpujs/index.js';
 
 function ref(buffer: BackendBuffer, shape: number[]): StridedRef {
   const strides = shape.map((_, d) => shape.slice(d + 1).reduce((a, b) => a * b, 1));

@@ -1,14 +1,14 @@
 // Softmax cross-entropy over the rows of logits (N, C) (float, CPU): forward and gradient.
 // Each returns null where it does not apply (the caller falls back to the composition).
 
-import { allocArray } from '../dtype.js';
-import { contiguous } from '../ops/views.js';
-import { Tensor } from '../tensor.js';
-import { CpuBackend } from './backend.js';
-import { exp32 } from './math.js';
-import type { Floats } from './kernel-norms.js';
-import { wasmKernelsAvailable, wasmScaleRowsF32, wasmSoftmaxRowsF32, wasmUnaryF32 } from './wasm/index.js';
-import { logSumExpRow } from './kernel-rows.js';
+import { allocArray } from '../../dtype.js';
+import { contiguous } from '../../ops/views.js';
+import { Tensor } from '../../tensor.js';
+import { CpuBackend } from '../backend.js';
+import { exp32 } from '../math.js';
+import type { Floats } from './norms.js';
+import { wasmKernelsAvailable, wasmScaleRowsF32, wasmSoftmaxRowsF32, wasmUnaryF32 } from '../wasm/index.js';
+import { logSumExpRow } from './rows.js';
 
 /** CPU arrays of contiguous float z (N, C) and int32 y (N), or null when the fast path does not apply. */
 function ceOperands(z: Tensor, y: Tensor): { backend: CpuBackend; zc: Tensor; yc: Tensor; Z: Floats; Y: Int32Array; N: number; C: number } | null {
