@@ -9,6 +9,7 @@ import { printJobSummary, runJob, type JobSettings, type ResumePoint } from '../
 import { MlmSession, type MlmSessionState, type MlmSettings } from '../train/mlm-session.js';
 import type { TrainSession } from '../train/loop.js';
 import { formatCount, formatDuration } from '../util/format.js';
+import { createInitBatchesSession, prepareInitBatches, usesInitOrBatches, type InitBatchesRun } from './pretrain-init.js';
 import type { AnyConfig } from '@avey/avey-b';
 import type { Tokenizer } from '@avey/data';
 
@@ -36,10 +37,14 @@ interface PretrainArgs {
   keep: number;
   out?: string;
   resume?: string;
+  adamBeta1: number;
+  adamBeta2: number;
+  adamEps: number;
+  warmupSteps?: number;
 }
 
 /** What run.json stores: enough to rebuild the session on --resume. */
-export interface PretrainRun {
+export interface PretrainRun extends InitBatchesRun {
   model: ModelKind;
   preset: PresetName;
   config_fields: Record<string, unknown>;
@@ -65,7 +70,7 @@ export async function trainTokenizerOn(train: import('@avey/data').DocumentSourc
   return t.finish();
 }
 
-function describeModel(cfg: AnyConfig, params: number): string {
+export function describeModel(cfg: AnyConfig, params: number): string {
   return cfg.model_type === 'avey'
     ? `Avey-B: ${formatCount(params)} parameters (d=${cfg.d_embed}, ${cfg.n_layers} layers, split S=${cfg.chunk_size}, top-k=${cfg.k}, vocab ${cfg.vocab_size})`
     : `Transformer baseline: ${formatCount(params)} parameters (d=${cfg.hidden_size}, ${cfg.num_hidden_layers} layers, ${cfg.num_attention_heads} heads, vocab ${cfg.vocab_size})`;
@@ -73,6 +78,7 @@ function describeModel(cfg: AnyConfig, params: number): string {
 
 async function createSession(job: JobSettings, resume: ResumePoint | undefined, note: (s: string) => void): Promise<TrainSession> {
   const run = job.run as unknown as PretrainRun;
+  if (usesInitOrBatches(run)) return createInitBatchesSession(job, resume, note, describeModel);
   const mlm: MlmSettings = { ...run.mlm, totalSteps: job.totalSteps };
   // The built-in corpus is stored source by source: shuffle its documents (seeded by --seed), or a
   // short run would see only State of the Union addresses and be evaluated on them.
@@ -139,6 +145,10 @@ export async function runPretrain(args: RawArgs): Promise<void> {
       maskRate: a.maskRate,
       evalBatches: a.evalBatches,
       seed: a.seed,
+      adamBeta1: a.adamBeta1,
+      adamBeta2: a.adamBeta2,
+      adamEps: a.adamEps,
+      ...(a.warmupSteps !== undefined ? { warmupSteps: a.warmupSteps } : {}),
     },
   };
   const settings: JobSettings = {
@@ -152,6 +162,7 @@ export async function runPretrain(args: RawArgs): Promise<void> {
   };
   const note = (s: string) => process.stderr.write(`${s}\n`);
   note(`backend: ${backend}`);
+  if (!a.resume) await prepareInitBatches(args, run, settings.totalSteps, note);
   if (a.resume) {
     const kept = new Set(['resume', 'steps', 'backend', 'json', 'verbose', 'out']);
     const ignored = [...explicitOptions(args)].filter((n) => !kept.has(n));

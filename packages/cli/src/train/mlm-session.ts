@@ -12,6 +12,7 @@ import type { Tensor } from '@avey/tensor';
 import type { optim as Optim, schedules as Schedules, Variable } from '@avey/autograd';
 import type { StepResult, TrainSession } from './loop.js';
 import { maskedMlmLossFromHidden } from './masked-head.js';
+import type { BatchFileState, FileBatches } from './batch-file.js';
 import { UnigramCounter, type UnigramState } from './unigram.js';
 
 export interface MlmSettings {
@@ -27,11 +28,17 @@ export interface MlmSettings {
   maskRate: number;
   evalBatches: number;
   seed: number;
+  /** AdamW β1, β2, eps (`--adam-beta1/--adam-beta2/--adam-eps`; absent in older runs: ADAM_BETAS, ADAM_EPS). */
+  adamBeta1?: number;
+  adamBeta2?: number;
+  adamEps?: number;
+  /** Warmup length in steps (`--warmup-steps`); when absent, `warmup` is the fraction of the steps. */
+  warmupSteps?: number;
 }
 
 export interface MlmSessionState extends Record<string, unknown> {
   scheduler: { stepCount: number; baseLrs: number[] };
-  data: MlmState;
+  data: MlmState | BatchFileState;
   rng: { mask_seed: number; note: string };
   /** Token counts of the training batches so far (the unigram reference); absent in old checkpoints. */
   unigram?: UnigramState;
@@ -42,7 +49,7 @@ export const ADAM_BETAS: [number, number] = [0.9, 0.95];
 export const ADAM_EPS = 1e-8;
 
 function scheduleOf(s: MlmSettings, schedules: typeof Schedules): Schedules.Schedule {
-  const o = { warmupFraction: s.warmup, totalSteps: s.totalSteps };
+  const o = s.warmupSteps !== undefined ? { warmupSteps: s.warmupSteps, totalSteps: s.totalSteps } : { warmupFraction: s.warmup, totalSteps: s.totalSteps };
   switch (s.schedule) {
     case 'warmup-cosine':
       return schedules.warmupCosine(o);
@@ -74,10 +81,10 @@ export class MlmSession implements TrainSession {
   private constructor(
     readonly model: AnyHeadModel,
     readonly config: AnyConfig,
-    readonly tokenizer: Tokenizer,
+    readonly tokenizer: Tokenizer | null,
     private readonly optimizer: Optim.AdamW,
     private readonly scheduler: Optim.LRScheduler,
-    private readonly batcher: MlmBatcher,
+    private readonly batcher: MlmBatcher | FileBatches,
     private readonly params: Variable[],
     private readonly s: MlmSettings,
   ) {}
@@ -85,13 +92,16 @@ export class MlmSession implements TrainSession {
   /**
    * A session for a fresh run (`resumeDir` undefined: the model is already initialised) or for a
    * resumed one (optimiser, scheduler and data position are read from `resumeDir` / `state`).
+   * With `batches` (`--batches FILE`) the steps replay the file's batches in order: no tokenizer,
+   * no corpus, no held-out set.
    */
   static async create(opts: {
     model: AnyHeadModel;
     config: AnyConfig;
-    tokenizer: Tokenizer;
-    train: import('@avey/data').DocumentSource;
-    heldOut: import('@avey/data').DocumentSource;
+    tokenizer: Tokenizer | null;
+    train?: import('@avey/data').DocumentSource;
+    heldOut?: import('@avey/data').DocumentSource;
+    batches?: FileBatches;
     settings: MlmSettings;
     resumeDir?: string;
     state?: MlmSessionState;
@@ -101,15 +111,22 @@ export class MlmSession implements TrainSession {
     const { tensor } = await import('@avey/tensor');
     const s = opts.settings;
     const params = opts.model.parameters();
-    const optimizer = new optim.AdamW(optim.decayGroups(params, s.weightDecay), { lr: s.lr, betas: ADAM_BETAS, eps: ADAM_EPS });
+    const betas: [number, number] = [s.adamBeta1 ?? ADAM_BETAS[0], s.adamBeta2 ?? ADAM_BETAS[1]];
+    const optimizer = new optim.AdamW(optim.decayGroups(params, s.weightDecay), { lr: s.lr, betas, eps: s.adamEps ?? ADAM_EPS });
     if (opts.resumeDir) {
       const { tensors, metadata } = safetensors.read(join(opts.resumeDir, 'optimizer.safetensors'));
       optimizer.loadStateDict({ meta: JSON.parse(metadata.optimizer) as Optim.OptimizerStateMeta, tensors });
     }
     const scheduler = new optim.LRScheduler(optimizer, scheduleOf(s, schedules));
     if (opts.state) scheduler.loadStateDict(opts.state.scheduler);
+    if (opts.batches) {
+      const replay = new MlmSession(opts.model, opts.config, opts.tokenizer, optimizer, scheduler, opts.batches, params, s);
+      replay.unigram = new UnigramCounter(opts.config.vocab_size, opts.state?.unigram);
+      return replay;
+    }
+    if (!opts.train || !opts.heldOut || !opts.tokenizer) throw new Error('MlmSession.create: a corpus and a tokenizer are needed without batches');
     const mlm = { batchSize: s.batch, seqLen: s.seqLen, seed: s.seed, rate: s.maskRate };
-    const batcher = new data.MlmBatcher(opts.train, opts.tokenizer, mlm, opts.state?.data);
+    const batcher = new data.MlmBatcher(opts.train, opts.tokenizer, mlm, opts.state?.data as MlmState | undefined);
     const session = new MlmSession(opts.model, opts.config, opts.tokenizer, optimizer, scheduler, batcher, params, s);
     // A checkpoint written before the unigram reference existed: count from the resume point on.
     session.unigram = new UnigramCounter(opts.tokenizer.vocabSize, opts.state?.unigram);
@@ -177,7 +194,7 @@ export class MlmSession implements TrainSession {
     const { saveCheckpoint } = await import('@avey/avey-b');
     const { safetensors } = await import('@avey/autograd');
     await saveCheckpoint(dir, this.model);
-    this.tokenizer.save(join(dir, 'tokenizer.json'));
+    this.tokenizer?.save(join(dir, 'tokenizer.json'));
     const sd = this.optimizer.stateDict();
     await safetensors.write(join(dir, 'optimizer.safetensors'), sd.tensors, { optimizer: JSON.stringify(sd.meta) });
     return {
