@@ -3,7 +3,7 @@
 // the paper protocol's structure, and clear errors for mismatched heads and broken datasets.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { findDatasetsRoot } from '../src/finetune/tasks.js';
 import { avey, REPO_ROOT, tempDir } from './helpers.js';
@@ -88,12 +88,22 @@ test('finetune wnut17 with the paper protocol: LR sweep × seeds, median at the 
   assert.deepEqual(JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8')), m);
 });
 
-test('eval squad-retrieval zero-shot: nDCG@10 / MRR / recall in [0, 1]', { skip: SKIP }, () => {
-  const r = avey(['eval', 'squad-retrieval', '--checkpoint', pretrained(), '--backend', 'cpu', '--eval-limit', '20', '--max-len', '64', '--json']);
+test('eval squad-retrieval: SQuAD dev as a BEIR folder through the one retrieval evaluator', { skip: SKIP }, () => {
+  const env = { AVEY_CACHE_DIR: join(TMP, 'cache') };
+  const r = avey(['eval', 'squad-retrieval', '--checkpoint', pretrained(), '--backend', 'cpu', '--eval-limit', '20', '--max-len', '64', '--corpus', 'judged', '--json'], { env });
   assert.equal(r.code, 0, r.stderr);
-  const m = (JSON.parse(r.stdout) as { metrics: Record<string, number> }).metrics;
-  for (const k of ['ndcg_at_10', 'mrr_at_10', 'recall_at_10']) assert.ok(m[k] >= 0 && m[k] <= 1, `${k} = ${m[k]}`);
+  const m = JSON.parse(r.stdout) as Record<string, number | string>;
+  for (const k of ['ndcg@10', 'mrr@10', 'recall@100', 'paper_ndcg@10']) assert.ok((m[k] as number) >= 0 && (m[k] as number) <= 1, `${k} = ${m[k]}`);
   assert.equal(m.queries, 20);
+  assert.ok((m.documents as number) >= 1 && (m.documents as number) <= 20, '--corpus judged: only the passages of the 20 questions scored');
+  const beir = m.beir as string;
+  for (const f of ['corpus.jsonl', 'queries.jsonl', join('qrels', 'test.tsv')]) assert.ok(existsSync(join(beir, f)), f);
+  // the generated folder read by `eval retrieval` gives the same numbers (corpus embeddings cached)
+  const again = avey(['eval', 'retrieval', '--beir', beir, '--checkpoint', pretrained(), '--backend', 'cpu', '--eval-limit', '20', '--max-len', '64', '--corpus', 'judged', '--json'], { env });
+  assert.equal(again.code, 0, again.stderr);
+  const m2 = JSON.parse(again.stdout) as Record<string, number | string>;
+  assert.equal(m2['ndcg@10'], m['ndcg@10']);
+  assert.equal(m2.embedding_cache, 'hit');
 });
 
 test('an unreadable dataset or a missing datasets folder is a runtime error naming the file', { skip: SKIP }, () => {

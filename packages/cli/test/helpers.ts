@@ -20,10 +20,10 @@ export interface RunResult {
 const ENV = { ...process.env, CI: 'true', NO_COLOR: '1', TSX_TSCONFIG_PATH: undefined };
 
 /** `avey …args` to completion. */
-export function avey(args: string[], opts: { cwd?: string; input?: string; timeoutMs?: number } = {}): RunResult {
+export function avey(args: string[], opts: { cwd?: string; input?: string; timeoutMs?: number; env?: Record<string, string> } = {}): RunResult {
   const r = spawnSync(process.execPath, [BIN, ...args], {
     cwd: opts.cwd ?? REPO_ROOT,
-    env: ENV,
+    env: opts.env ? { ...ENV, ...opts.env } : ENV,
     input: opts.input,
     encoding: 'utf8',
     timeout: opts.timeoutMs ?? 120_000,

@@ -1,12 +1,14 @@
 import type { CommandSpec, OptionSpec } from '../spec.js';
+import { RETRIEVAL_EVAL_OPTIONS, RETRIEVAL_FINETUNE_OPTIONS } from './retrieval.js';
 
-export const TASKS = ['sst2', 'sick', 'pos', 'uner', 'wnut17', 'squad', 'squad-retrieval', 'niah'] as const;
+export const TASKS = ['sst2', 'sick', 'pos', 'uner', 'wnut17', 'squad', 'squad-retrieval', 'retrieval', 'niah'] as const;
 export type TaskName = (typeof TASKS)[number];
 
 const TASK_HELP =
   'Tasks: sst2 (sentiment, accuracy) · sick (3-way entailment, accuracy) · pos (UD-EWT UPOS tagging, accuracy) · ' +
   'uner (UNER-EWT NER, entity F1) · wnut17 (WNUT-17 NER, entity F1) · squad (SQuAD v1.1 extractive QA, EM/F1) · ' +
-  'squad-retrieval (SQuAD dev passage retrieval, nDCG@10/MRR, zero-shot: eval only) · niah (needle in a haystack as the paper: fine-tune at --train-len tokens, test at each --eval-lens; exact-needle accuracy and set-F1). ' +
+  'squad-retrieval (SQuAD dev passage retrieval as a BEIR folder, nDCG@10/MRR@10/recall@100: eval only) · ' +
+  'retrieval (dense retrieval: finetune with --train PAIRS.jsonl or --train-task squad, eval with --beir DIR; docs/guides/retrieval.md) · niah (needle in a haystack as the paper: fine-tune at --train-len tokens, test at each --eval-lens; exact-needle accuracy and set-F1). ' +
   'Datasets are read from --data (default: $AVEY_DATASETS, else a shared/datasets folder next to or above the current directory).';
 
 const DATA_OPTIONS: Record<string, OptionSpec> = {
@@ -39,12 +41,14 @@ export const finetuneCommand: CommandSpec = {
     lrs: { type: 'array', number: true, default: [2e-5, 6e-5, 1e-4, 5e-4], describe: 'learning rates of the paper protocol' },
     seeds: { type: 'number', default: 10, integer: true, min: 1, describe: 'seeds (0…N-1) per learning rate in the paper protocol' },
     out: { type: 'string', describe: 'folder for metrics.json and the fine-tuned model (default: runs/finetune-<task>-<date>-<time>)' },
+    ...RETRIEVAL_FINETUNE_OPTIONS,
   },
   examples: [
     ['$0 finetune sst2 --checkpoint runs/pretrain-1', 'fine-tune and report test accuracy'],
     ['$0 finetune wnut17 --checkpoint runs/small --epochs 3 --out runs/wnut', 'NER, entity-level F1'],
     ['$0 finetune sst2 --checkpoint runs/small --protocol paper --seeds 3 --limit 2000', 'LR sweep × 3 seeds, median at the best LR'],
     ['$0 finetune niah --checkpoint runs/small --train-len 1024 --eval-lens 1024,4096,16384,65536 --limit 512 --eval-limit 50', 'needle in a haystack: train at 1k tokens, test out to 64k'],
+    ['$0 finetune retrieval --checkpoint runs/small --train pairs.jsonl --steps 1000 --batch 16 --out runs/ret', 'contrastive fine-tuning (MNRL) for dense retrieval'],
   ],
   epilog: TASK_HELP,
   run: async (args) => (await import('../impl/finetune.js')).runFinetune(args),
@@ -52,17 +56,19 @@ export const finetuneCommand: CommandSpec = {
 
 export const evalCommand: CommandSpec = {
   command: 'eval <task>',
-  describe: 'Evaluate a checkpoint on a task\'s test set (a fine-tuned one, or a pretrained one for squad-retrieval)',
+  describe: 'Evaluate a checkpoint on a task\'s test set (a fine-tuned one, or any checkpoint for retrieval and squad-retrieval)',
   positionals: { task: { type: 'string', choices: [...TASKS], describe: 'task to evaluate' } },
   options: {
     ...DATA_OPTIONS,
-    split: { type: 'string', choices: ['test', 'dev'], default: 'test', describe: 'which split to score' },
+    split: { type: 'string', choices: ['test', 'dev', 'train'], default: 'test', describe: 'which split to score (retrieval: the qrels/<split>.tsv file)' },
     out: { type: 'string', describe: 'also write the metrics to this JSON file' },
+    ...RETRIEVAL_EVAL_OPTIONS,
   },
   examples: [
     ['$0 eval sst2 --checkpoint runs/finetune-sst2', 'accuracy of a fine-tuned model on the SST-2 test set'],
     ['$0 eval squad-retrieval --checkpoint runs/pretrain-1 --eval-limit 500', 'zero-shot passage retrieval with mean-pooled embeddings'],
     ['$0 eval niah --checkpoint runs/finetune-niah/model --eval-lens 16384 --eval-limit 20', 'a fine-tuned NIAH model at 16k tokens'],
+    ['$0 eval retrieval --checkpoint runs/ret --beir data/scifact --bm25', 'nDCG@10 / MRR@10 / recall@100 on a BEIR folder, BM25 beside it'],
   ],
   epilog: TASK_HELP,
   run: async (args) => (await import('../impl/finetune.js')).runEval(args),

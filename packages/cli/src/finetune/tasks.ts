@@ -300,6 +300,7 @@ export async function loadTask(task: TaskName, tok: Tokenizer, o: LoadOptions): 
     case 'niah':
       throw new UsageError('niah examples are generated per length by finetune/niah.ts (avey finetune niah --train-len … --eval-lens …)', 'finetune');
     case 'squad-retrieval':
-      throw new UsageError('squad-retrieval is evaluated zero-shot from a pretrained checkpoint: use `avey eval squad-retrieval --checkpoint DIR`.', 'finetune');
+    case 'retrieval':
+      throw new UsageError(`${task} is not a classification task: use \`avey finetune retrieval\` / \`avey eval ${task}\`.`, 'finetune');
   }
 }

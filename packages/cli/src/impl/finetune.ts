@@ -6,7 +6,7 @@ import type { Tokenizer } from '@avey/data';
 import type { TaskName } from '../commands/finetune.js';
 import { FileError, UsageError } from '../errors.js';
 import { NIAH_LABELS, runNiahEval, runNiahFinetune, type NiahSettings } from '../finetune/niah.js';
-import { commandOf, type RawArgs } from '../spec.js';
+import { commandOf, explicitOptions, type RawArgs } from '../spec.js';
 import { setupBackend } from '../lib/backend.js';
 import { checkTokenizerFits, loadModel, loadTokenizer } from '../lib/models.js';
 import { resolveCheckpoint } from '../train/checkpoint.js';
@@ -72,8 +72,21 @@ function metricsLine(m: Metrics): string {
   return Object.entries(m).map(([k, v]) => `${k} ${formatNumber(v)}`).join(', ');
 }
 
+/** Retrieval-only flags given to another task are a usage error (not silently ignored). */
+async function rejectRetrievalFlags(a: RawArgs & { task: TaskName }, which: 'eval' | 'finetune'): Promise<void> {
+  const { RETRIEVAL_ONLY } = await import('../commands/retrieval.js');
+  const given = explicitOptions(a);
+  const bad = RETRIEVAL_ONLY[which].filter((k) => given.has(k) || given.has(k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)));
+  if (bad.length) throw new UsageError(`${bad.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')} only apply to \`avey ${which} retrieval\`, not ${a.task}.`, which);
+}
+
 export async function runFinetune(args: RawArgs): Promise<void> {
   const a = args as unknown as RawArgs & FinetuneArgs;
+  if (a.task === 'retrieval') return (await import('../retrieval/finetune.js')).runFinetuneRetrieval(args);
+  if (a.task === 'squad-retrieval') {
+    throw new UsageError('squad-retrieval is an evaluation (`avey eval squad-retrieval`); to fine-tune a retriever on SQuAD use `avey finetune retrieval --train-task squad`.', 'finetune');
+  }
+  await rejectRetrievalFlags(a, 'finetune');
   const dir = await resolveCheckpoint(a.checkpoint, '--checkpoint');
   const root = a.task === 'niah' ? '' : findDatasetsRoot(a.data);
   const backend = await setupBackend(a.backend, commandOf(a));
@@ -151,57 +164,17 @@ export async function runFinetune(args: RawArgs): Promise<void> {
   if (a.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
 }
 
-async function evalRetrieval(a: RawArgs & CommonArgs, dir: string, tok: Tokenizer, model: AnyHeadModel): Promise<Metrics> {
-  const d = await import('@avey/data');
-  const { embedBatch, encodeTexts } = await import('./embed.js');
-  const root = findDatasetsRoot(a.data);
-  const file = join(root, 'squad-v1.1', 'dev-v1.1.json');
-  const all = d.readSquad(file);
-  // --eval-limit N: N questions spread evenly over the dev set (so they come from many paragraphs)
-  const every = a.evalLimit ? Math.max(1, Math.floor(all.examples.length / a.evalLimit)) : 1;
-  const picked = a.evalLimit ? all.examples.filter((_, i) => i % every === 0).slice(0, a.evalLimit) : all.examples;
-  const set = d.squadRetrieval({ ...all, examples: picked });
-  // The paper's IR protocol restricts the corpus to the passages that appear in the qrels.
-  const relevant = new Set([...set.qrels.values()].flatMap((s) => [...s]));
-  const corpus = set.corpus.filter((p) => relevant.has(p.id));
-  const pad = padIdOf(tok);
-  const embedAll = async (texts: string[], prefix: string) => {
-    const out: Float32Array[] = [];
-    for (let i = 0; i < texts.length; i += a.batch) {
-      out.push(...(await embedBatch(model, encodeTexts(tok, texts.slice(i, i + a.batch).map((t) => prefix + t), a.maxLen), pad, true)));
-    }
-    return out;
-  };
-  process.stderr.write(`squad-retrieval: ${set.queries.length} queries, ${corpus.length} passages (${dir})\n`);
-  const P = await embedAll(corpus.map((p) => p.text), 'Document: ');
-  const Q = await embedAll(set.queries.map((q) => q.text), 'Query: ');
-  const rankings = new Map<string, string[]>();
-  set.queries.forEach((q, i) => {
-    const sims = P.map((p, j) => {
-      let s = 0;
-      for (let k = 0; k < p.length; k++) s += p[k] * Q[i][k];
-      return [s, j] as const;
-    });
-    sims.sort((x, y) => y[0] - x[0] || x[1] - y[1]);
-    rankings.set(q.id, sims.slice(0, 10).map(([, j]) => corpus[j].id));
-  });
-  const r = d.retrievalScores(rankings, set.qrels, 10);
-  return { ndcg_at_10: r.ndcg, mrr_at_10: r.mrr, recall_at_10: r.recall, queries: set.queries.length, passages: corpus.length };
-}
-
 export async function runEval(args: RawArgs): Promise<void> {
-  const a = args as unknown as RawArgs & CommonArgs & { split: 'dev' | 'test' };
+  const a = args as unknown as RawArgs & CommonArgs & { split: 'dev' | 'test' | 'train' };
+  if (a.task === 'retrieval' || a.task === 'squad-retrieval') return (await import('./retrieval.js')).runEvalRetrieval(args);
+  await rejectRetrievalFlags(a, 'eval');
+  if (a.split === 'train') throw new UsageError(`--split train is for \`avey eval retrieval\` (a BEIR qrels file); ${a.task} is scored on dev or test.`, 'eval');
   const dir = await resolveCheckpoint(a.checkpoint, '--checkpoint');
   await setupBackend(a.backend, commandOf(a));
   const tok = await loadTokenizer(dir);
   let metrics: Metrics;
   let config: AnyConfig;
-  if (a.task === 'squad-retrieval') {
-    const loaded = await loadModel(dir, { head: 'mlm' });
-    config = loaded.config;
-    checkTokenizerFits(tok, config, dir);
-    metrics = await evalRetrieval(a, dir, tok, loaded.model);
-  } else if (a.task === 'niah') {
+  if (a.task === 'niah') {
     const loaded = await loadModel(dir);
     checkTokenizerFits(tok, loaded.config, dir);
     if (loaded.config.num_labels !== NIAH_LABELS.length || loaded.head !== 'tokcls') {
@@ -224,7 +197,7 @@ export async function runEval(args: RawArgs): Promise<void> {
     }
     metrics = await score(loaded.model, data, a.split, tok, a.batch);
   }
-  const report = { task: a.task, split: a.task === 'squad-retrieval' ? 'dev (SQuAD v1.1 dev as test)' : a.split, checkpoint: dir, metrics };
+  const report = { task: a.task, split: a.split, checkpoint: dir, metrics };
   if (a.out) writeFileSync(a.out, `${JSON.stringify(report, null, 2)}\n`);
   if (a.json) {
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);

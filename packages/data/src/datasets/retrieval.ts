@@ -4,9 +4,9 @@ import type { ReadOptions } from './classification.js';
 import type { RetrievalSet } from './squad.js';
 
 /**
- * Retrieval pairs from JSONL: one `{"query": "...", "positive": "...", "negatives"?: [...]}` per
- * line (for contrastive fine-tuning), also returned as a RetrievalSet where each distinct passage
- * text is one corpus entry.
+ * Retrieval pairs from JSONL: one `{"query": "...", "positive": "...", "negative"?: "..."}` per line
+ * (a hard negative as "negative", or several as "negatives": [...]) for contrastive fine-tuning,
+ * also returned as a RetrievalSet where each distinct passage text is one corpus entry.
  */
 export function readRetrievalPairs(file: string, opts: ReadOptions = {}): { pairs: { query: string; positive: string; negatives: string[] }[]; set: RetrievalSet; skipped: BadRecordPolicy['skipped'] } {
   const policy = new BadRecordPolicy(opts.onBad);
@@ -15,9 +15,10 @@ export function readRetrievalPairs(file: string, opts: ReadOptions = {}): { pair
     if (text.trim() === '') continue;
     let o: Record<string, unknown>;
     try { o = JSON.parse(text) as Record<string, unknown>; } catch (e) { policy.bad(file, line, `invalid JSON (${(e as Error).message})`); continue; }
-    const neg = o.negatives ?? [];
-    if (typeof o.query !== 'string' || typeof o.positive !== 'string' || !Array.isArray(neg) || neg.some((x) => typeof x !== 'string')) {
-      policy.bad(file, line, 'expected {"query": string, "positive": string, "negatives"?: string[]}');
+    if (o === null || typeof o !== 'object' || Array.isArray(o)) { policy.bad(file, line, 'expected a JSON object'); continue; }
+    const neg = [...(o.negative === undefined ? [] : [o.negative]), ...(Array.isArray(o.negatives) ? o.negatives : o.negatives === undefined ? [] : [o])];
+    if (typeof o.query !== 'string' || typeof o.positive !== 'string' || neg.some((x) => typeof x !== 'string')) {
+      policy.bad(file, line, 'expected {"query": string, "positive": string, "negative"?: string, "negatives"?: string[]}');
       continue;
     }
     pairs.push({ query: o.query, positive: o.positive, negatives: neg as string[] });
