@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# System packages for the WebGPU software adapter (Dawn via the `webgpu` npm package).
+# System packages: Debian's PyTorch (scale-out test) and the WebGPU software adapter (Dawn via the
+# `webgpu` npm package).
 # Debian 12 (bookworm); idempotent; non-interactive; needs root (or passwordless sudo).
 #
 #   Vulkan lavapipe from Mesa >= 25 (bookworm-backports)  -> core WebGPU   (tried first)
@@ -26,6 +27,22 @@ APT=("${SUDO[@]}" apt-get -y -q -o Dpkg::Options::=--force-confdef -o Dpkg::Opti
 
 # version of an installed package, or empty
 installed() { dpkg-query -W -f='${Status} ${Version}\n' "$1" 2>/dev/null | awk '/install ok installed/ {print $4}' || true; }
+
+# Debian's PyTorch for the scale-out round trip (packages/cli/test/scale-out.test.ts) and the
+# PyTorch comparisons; libopenblas0-pthread makes it use OpenBLAS instead of the reference BLAS.
+# Checked before the WebGPU early exit below, so it is installed whatever the Mesa state.
+torch_missing=()
+for p in python3-torch libopenblas0-pthread; do
+  [ -n "$(installed "$p")" ] || torch_missing+=("$p")
+done
+if [ "${#torch_missing[@]}" -gt 0 ]; then
+  t0=$(date +%s)
+  "${SUDO[@]}" apt-get update -q
+  "${APT[@]}" install "${torch_missing[@]}"
+  echo "setup-system: installed ${torch_missing[*]} in $(( $(date +%s) - t0 )) s"
+else
+  echo "setup-system: python3-torch and libopenblas0-pthread already present"
+fi
 
 mesa_vk="$(installed mesa-vulkan-drivers)"
 need=0
