@@ -212,7 +212,7 @@ function retrieval(m) {
   const file = join(ROOT, 'eval', m.id, 'squad-retrieval.json');
   if (existsSync(file) && existsSync(`${file}.driver.json`)) return;
   const r = avey(['eval', 'squad-retrieval', '--checkpoint', ptDir(m), '--data', DATA, '--eval-limit', S.retrieval.evalLimit,
-    '--max-len', S.retrieval.maxLen, '--out', file, '--json', '--backend', 'cpu'].map(String), join(ROOT, 'eval', m.id, 'stdout.json'), join(ROOT, 'eval', m.id, 'log.txt'));
+    '--max-len', S.retrieval.maxLen, '--corpus', 'judged', '--out', file, '--json', '--backend', 'cpu'].map(String), join(ROOT, 'eval', m.id, 'stdout.json'), join(ROOT, 'eval', m.id, 'log.txt'));
   if (!DRY) writeJson(`${file}.driver.json`, { wall_s: r.wall, command: r.cmd, finished: new Date().toISOString(), git: git('log -1 --oneline') });
 }
 
@@ -274,7 +274,9 @@ function retrievalResults() {
     const file = join(ROOT, 'eval', m.id, 'squad-retrieval.json');
     if (!existsSync(`${file}.driver.json`)) continue;
     const r = readJson(file);
-    out[m.id] = { ...r.metrics, wall_s: readJson(`${file}.driver.json`).wall_s };
+    // files from before the BEIR evaluator hold { metrics: { ndcg_at_10, … } }; now the keys are top level
+    const metrics = r.metrics ?? { ndcg_at_10: r['ndcg@10'], mrr_at_10: r['mrr@10'], recall_at_10: r['recall@10'], queries: r.queries, passages: r.documents };
+    out[m.id] = { ...metrics, wall_s: readJson(`${file}.driver.json`).wall_s };
   }
   return out;
 }

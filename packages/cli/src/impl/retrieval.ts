@@ -89,9 +89,10 @@ export async function runEvalRetrieval(args: RawArgs): Promise<void> {
   const bm25: IrScores | null = a.bm25 ? await evaluateBm25(p) : null;
   const report = {
     ...pick(dense.scores),
+    'recall@10': dense.scores['recall@10'],
     queries: dense.scores.queries,
     documents: p.corpus.length,
-    ...(bm25 ? { bm25: { ...pick(bm25), k1: 1.2, b: 0.75 } } : {}),
+    ...(bm25 ? { bm25: { ...pick(bm25), 'recall@10': bm25['recall@10'], k1: 1.2, b: 0.75 } } : {}),
     task: a.task,
     beir,
     split,

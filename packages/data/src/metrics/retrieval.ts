@@ -94,6 +94,7 @@ export interface IrScores {
   'ndcg@10': number;
   'mrr@10': number;
   'recall@100': number;
+  'recall@10': number;
   /** The paper's nDCG@10 (ideal DCG from retrieved relevant documents only). */
   'paper_ndcg@10': number;
   /** Queries scored. */
@@ -103,7 +104,7 @@ export interface IrScores {
 /** Scores rankings (at least the top 100 per query) against graded qrels. Queries without a
  *  relevant document are not scored (nDCG is undefined for them); the caller reports them. */
 export function irScores(rankings: ReadonlyMap<string, Ranking>, qrels: ReadonlyMap<string, Relevance>): IrScores {
-  let ndcg = 0, paper = 0, mrr = 0, recall = 0, n = 0;
+  let ndcg = 0, paper = 0, mrr = 0, recall = 0, recall10 = 0, n = 0;
   for (const [q, rel] of qrels) {
     if (relevantCount(rel) === 0) continue;
     const r = rankings.get(q) ?? [];
@@ -111,8 +112,9 @@ export function irScores(rankings: ReadonlyMap<string, Ranking>, qrels: Readonly
     paper += paperNdcgAtK(r, rel, 10);
     mrr += reciprocalRank(r, rel, 10);
     recall += recallAtK(r, rel, 100);
+    recall10 += recallAtK(r, rel, 10);
     n++;
   }
   if (n === 0) throw new DataError('irScores: no query has a relevant document');
-  return { 'ndcg@10': ndcg / n, 'mrr@10': mrr / n, 'recall@100': recall / n, 'paper_ndcg@10': paper / n, queries: n };
+  return { 'ndcg@10': ndcg / n, 'mrr@10': mrr / n, 'recall@100': recall / n, 'recall@10': recall10 / n, 'paper_ndcg@10': paper / n, queries: n };
 }
