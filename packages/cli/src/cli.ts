@@ -2,7 +2,7 @@
 // errors). Parsing failures and handler errors are re-thrown so main.ts reports them uniformly.
 import yargs, { type Argv } from 'yargs';
 import { UsageError } from './errors.js';
-import { COMMANDS } from './commands/index.js';
+import { COMMANDS } from './specs/index.js';
 import {
   EXPLICIT,
   GLOBAL_OPTIONS,

@@ -1,7 +1,7 @@
 // Generates the command reference of docs/cli.md from the command specs (the same objects the
 // yargs parser is built from). `node --import tsx packages/cli/scripts/gen-docs.ts` rewrites the
 // block between the markers; test/docs.test.ts fails when it is out of date.
-import { COMMANDS } from './commands/index.js';
+import { COMMANDS } from './specs/index.js';
 import { GLOBAL_OPTIONS, commandName, isGroup, type CommandSpec, type OptionSpec, type TopSpec } from './spec.js';
 
 export const BEGIN_MARKER = '<!-- BEGIN GENERATED REFERENCE (node --import tsx packages/cli/scripts/gen-docs.ts) -->';

@@ -1,7 +1,7 @@
 // @avey/cli: the `avey` command (bin/avey.mjs → main.ts) and its reusable pieces. See docs/cli.md.
 export { main, runAndExit } from './main.js';
 export { buildCli, commandPath } from './cli.js';
-export { COMMANDS } from './commands/index.js';
+export { COMMANDS } from './specs/index.js';
 export type { CommandSpec, GroupSpec, OptionSpec, GlobalArgs } from './spec.js';
 export { CliError, DivergedError, FileError, InterruptedError, UsageError, formatError, EXIT_INTERRUPTED, EXIT_OK, EXIT_RUNTIME, EXIT_USAGE } from './errors.js';
 export { generateReference, spliceReference } from './docs.js';

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildCli } from '../src/cli.js';
-import { COMMANDS } from '../src/commands/index.js';
+import { COMMANDS } from '../src/specs/index.js';
 import { BEGIN_MARKER, END_MARKER, generateReference } from '../src/docs.js';
 import { commandName, isGroup } from '../src/spec.js';
 import { REPO_ROOT } from './helpers.js';

@@ -10,8 +10,9 @@ import type { AnyConfig, AnyHeadModel } from '@avey/avey-b';
 import type { NiahExample, NiahKind, Tokenizer } from '@avey/data';
 import { UsageError } from '../errors.js';
 import { formatDuration, formatNumber, formatTable } from '../util/format.js';
-import { fineTune, predict, taskModel, FINETUNE_BETAS, FINETUNE_EPS, FINETUNE_WARMUP, FINETUNE_WEIGHT_DECAY } from './train.js';
+import { predict, taskModel, FINETUNE_BETAS, FINETUNE_EPS, FINETUNE_WARMUP, FINETUNE_WEIGHT_DECAY } from './train.js';
 import type { Example, TaskSplit } from './tasks.js';
+import { fineTuneInLoop } from './run.js';
 
 export const NIAH_LABELS = ['O', 'NEEDLE'];
 
@@ -211,6 +212,10 @@ export interface NiahRunContext {
   epochs: number;
   json: boolean;
   verbose: boolean;
+  /** Continue the run in `out` (its checkpoints) instead of starting it. */
+  resume?: string;
+  saveInterval: number;
+  keep: number;
 }
 
 function writeAtomic(path: string, text: string): void {
@@ -236,14 +241,27 @@ export async function runNiahFinetune(ctx: NiahRunContext, s: NiahSettings): Pro
       `${s.evalLimit} test examples per length at ${s.evalLens.join(', ')} tokens; backend ${ctx.backend}`,
   );
   const split: TaskSplit = { examples: train.map((x) => ({ ids: x.inputIds, target: x.labels })), score: () => ({}) };
-  const model = await taskModel(ctx.pretrained, ctx.config, 'tokcls', NIAH_LABELS, s.seed);
-  let lastPrint = 0;
-  const r = await fineTune(model, split, 'tokcls', padId, { lr: ctx.lr, epochs: ctx.epochs, batch: s.batch, seed: s.seed }, (step, total, loss) => {
-    if (ctx.verbose || step === total || performance.now() - lastPrint > 10_000) {
-      lastPrint = performance.now();
-      note(`  step ${step}/${total} loss ${loss.toFixed(4)}`);
-    }
+  const r = await fineTuneInLoop({
+    runDir: ctx.out,
+    resume: ctx.resume,
+    freshModel: () => taskModel(ctx.pretrained, ctx.config, 'tokcls', NIAH_LABELS, s.seed),
+    tokenizer: ctx.tok,
+    train: split.examples,
+    dev: [],
+    head: 'tokcls',
+    labels: NIAH_LABELS.length,
+    padId,
+    lr: ctx.lr,
+    epochs: ctx.epochs,
+    batch: s.batch,
+    seed: s.seed,
+    saveInterval: ctx.saveInterval,
+    keep: ctx.keep,
+    json: ctx.json,
+    run: { task: 'niah', checkpoint: ctx.checkpoint, niah: s, lr: ctx.lr, epochs: ctx.epochs },
+    resumeCommand: (dir) => `avey finetune niah --resume ${dir}`,
   });
+  const model = r.model;
   train.length = 0;
   note(`  trained ${r.steps} steps in ${formatDuration(r.ms)}`);
   const rows = await evaluateLengths(model, model.config as AnyConfig, gen, padId, s, note);

@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Tokenizer } from '@avey/data';
 import { FileError, UsageError } from '../errors.js';
-import type { TaskName } from '../commands/finetune.js';
+import type { TaskName } from './task-list.js';
 
 export type HeadKind = 'seqcls' | 'tokcls';
 

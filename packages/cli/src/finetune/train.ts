@@ -1,16 +1,10 @@
-// Fine-tuning and prediction for a classification head (the paper's recipe: AdamW β=(0.9, 0.95),
-// eps 1e-5, weight decay 0.1, linear schedule with 10 % warmup, right-padded batches with an
-// attention mask).
+// Task models, batches and prediction for a classification head. The training itself is a
+// FinetuneSession (train/finetune-session.ts) run by the one training loop (train/loop.ts); the
+// recipe's constants are here: AdamW β=(0.9, 0.95), eps 1e-5, weight decay 0.1, linear schedule
+// with 10 % warmup.
 import type { AnyConfig, AnyHeadModel } from '@avey/avey-b';
 import { createModel } from '../lib/models.js';
 import type { Example, HeadKind, TaskSplit } from './tasks.js';
-
-export interface FinetuneSettings {
-  lr: number;
-  epochs: number;
-  batch: number;
-  seed: number;
-}
 
 export const FINETUNE_BETAS: [number, number] = [0.9, 0.95];
 export const FINETUNE_EPS = 1e-5;
@@ -44,7 +38,9 @@ interface Batch {
   lengths: number[];
 }
 
-async function makeBatch(xs: readonly Example[], head: HeadKind, padId: number): Promise<Batch> {
+/** Right-padded (B, T) ids + attention mask and the labels: (B) for seqcls, (B, T) with −100 at
+ *  padding for tokcls. */
+export async function makeBatch(xs: readonly Example[], head: HeadKind, padId: number): Promise<Batch> {
   const { tensor } = await import('@avey/tensor');
   const B = xs.length;
   const T = Math.max(...xs.map((x) => x.ids.length));
@@ -64,55 +60,6 @@ async function makeBatch(xs: readonly Example[], head: HeadKind, padId: number):
     labels: head === 'seqcls' ? tensor(seq, { dtype: 'int32', shape: [B] }) : tensor(tok, { dtype: 'int32', shape: [B, T] }),
     lengths: xs.map((x) => x.ids.length),
   };
-}
-
-export interface TrainReport {
-  steps: number;
-  lastLoss: number;
-  ms: number;
-}
-
-/** Fine-tunes `model` in place on `split`; `onStep` sees (step, total, loss). */
-export async function fineTune(
-  model: AnyHeadModel,
-  split: TaskSplit,
-  head: HeadKind,
-  padId: number,
-  s: FinetuneSettings,
-  onStep?: (step: number, total: number, loss: number) => void,
-): Promise<TrainReport> {
-  const T = await import('@avey/tensor');
-  const { optim, schedules } = await import('@avey/autograd');
-  const { DataRng, mixSeed } = await import('@avey/data');
-  const params = model.parameters();
-  const opt = new optim.AdamW(optim.decayGroups(params, FINETUNE_WEIGHT_DECAY), { lr: s.lr, betas: FINETUNE_BETAS, eps: FINETUNE_EPS });
-  const perEpoch = Math.ceil(split.examples.length / s.batch);
-  const total = perEpoch * s.epochs;
-  const sched = new optim.LRScheduler(opt, schedules.warmupLinear({ warmupFraction: FINETUNE_WARMUP, totalSteps: total }));
-  model.train();
-  const t0 = performance.now();
-  let step = 0;
-  let lastLoss = NaN;
-  for (let e = 0; e < s.epochs; e++) {
-    const order = new DataRng(mixSeed(s.seed, e)).shuffle(split.examples.map((_, i) => i));
-    for (let i = 0; i < order.length; i += s.batch) {
-      const xs = order.slice(i, i + s.batch).map((j) => split.examples[j]);
-      lastLoss = await T.scope(async () => {
-        const b = await makeBatch(xs, head, padId);
-        const out = model.forward(b.ids, { labels: b.labels, attentionMask: b.mask });
-        out.loss!.backward();
-        optim.clipGradNorm(params, 1);
-        opt.step();
-        opt.zeroGrad();
-        return out.loss!.itemAsync();
-      });
-      sched.step();
-      step++;
-      onStep?.(step, total, lastLoss);
-    }
-  }
-  model.eval();
-  return { steps: step, lastLoss, ms: performance.now() - t0 };
 }
 
 /** Predictions (and, for 2-label token tasks, p(label 1) per token) for every example. */
@@ -149,4 +96,16 @@ export async function predict(
     });
   }
   return { preds, probs };
+}
+
+/** The padding id of a tokenizer (pad, else EOS, else 0). */
+export function padIdOf(tok: import('@avey/data').Tokenizer): number {
+  return tok.special.pad ?? tok.special.eos ?? 0;
+}
+
+/** A split's metrics for the model's predictions ({} for an empty split). */
+export async function scoreSplit(model: AnyHeadModel, split: TaskSplit, head: HeadKind, padId: number, batch: number): Promise<Record<string, number>> {
+  if (split.examples.length === 0) return {};
+  const { preds, probs } = await predict(model, split, head, padId, batch);
+  return split.score(preds, probs);
 }

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { AnyConfig, AnyHeadModel, AveyPresetName as PresetName, HeadName, ModelKind } from '@avey/avey-b';
 import type { Tokenizer } from '@avey/data';
 import { FileError, UsageError } from '../errors.js';
+import { configBoundsProblem, parameterProblem } from './config-bounds.js';
 
 export type { ModelKind, PresetName };
 
@@ -85,11 +86,59 @@ export async function buildConfig(
   command: string,
 ): Promise<AnyConfig> {
   const ab = await import('@avey/avey-b');
+  const bounds = configBoundsProblem({ ...fields, ...overrides });
+  if (bounds) throw new UsageError(`the model config is invalid: ${bounds}. Fix the --config file or the options.`, command);
+  let cfg: AnyConfig;
   try {
-    if (kind === 'avey-b') return ab.aveyPreset(preset, { ...fields, ...overrides });
-    return ab.transformerConfig({ ...ab.TRANSFORMER_PRESETS[preset], ...fields, ...overrides });
+    if (kind === 'avey-b') cfg = ab.aveyPreset(preset, { ...fields, ...overrides });
+    else cfg = ab.transformerConfig({ ...ab.TRANSFORMER_PRESETS[preset], ...fields, ...overrides });
   } catch (e) {
     throw new UsageError(`the model config is invalid: ${(e as Error).message}. Fix the --config file or the options.`, command);
+  }
+  const size = await parameterProblem(cfg);
+  if (size) throw new UsageError(`the model config is invalid: ${size}. Fix the --config file or the options.`, command);
+  return cfg;
+}
+
+/** A checkpoint folder's config.json, validated (bounded sizes); errors name the file. */
+export async function readModelConfig(dir: string): Promise<AnyConfig> {
+  const ab = await import('@avey/avey-b');
+  const file = join(dir, 'config.json');
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    const why = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'is missing' : `is not valid JSON (${(e as Error).message})`;
+    throw new FileError(file, `the model config '${file}' ${why}. A checkpoint folder holds config.json + model.safetensors (as written by \`avey pretrain\`).`, { cause: e });
+  }
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new FileError(file, `the model config '${file}' must hold a JSON object.`);
+  const bounds = configBoundsProblem(raw as Record<string, unknown>);
+  if (bounds) throw new FileError(file, `the model config '${file}' is invalid: ${bounds}.`);
+  let cfg: AnyConfig;
+  try {
+    cfg = ab.readCheckpointConfig(dir);
+  } catch (e) {
+    throw new FileError(file, `the model config '${file}' is invalid: ${(e as Error).message.replace(/^\w+: /, '').replace(`${file}: `, '')}.`, { cause: e });
+  }
+  const size = await parameterProblem(cfg);
+  if (size) throw new FileError(file, `the model config '${file}' is invalid: ${size}.`);
+  return cfg;
+}
+
+/** Every floating-point weight of `model` must be finite; else a FileError naming the file and
+ *  the tensor (reads through the async path, so it works on every backend). */
+export async function checkFiniteWeights(model: AnyHeadModel, file: string): Promise<void> {
+  for (const [name, t] of model.stateDict()) {
+    if (t.dtype !== 'float32' && t.dtype !== 'float64') continue;
+    const d = (await t.data()) as Float32Array | Float64Array;
+    for (let i = 0; i < d.length; i++) {
+      if (!Number.isFinite(d[i])) {
+        throw new FileError(
+          file,
+          `the weights in '${file}' are damaged: tensor '${name}' holds ${d[i]} at index ${i}${t.shape.length ? ` of shape [${t.shape.join(', ')}]` : ''}. A model with non-finite weights cannot compute anything; use an earlier checkpoint of the run.`,
+        );
+      }
+    }
   }
 }
 
@@ -101,9 +150,13 @@ export async function createModel(cfg: AnyConfig, head: HeadName, seed: number):
 /** Loads a checkpoint folder's model; a config/weights mismatch is a FileError with advice. */
 export async function loadModel(dir: string, opts: { head?: HeadName; seed?: number } = {}): Promise<{ model: AnyHeadModel; config: AnyConfig; head: HeadName; initialized: string[] }> {
   const ab = await import('@avey/avey-b');
+  await readModelConfig(dir); // bounded sizes and a named file before anything is allocated
   try {
-    return ab.loadCheckpoint(dir, opts);
+    const loaded = ab.loadCheckpoint(dir, opts);
+    await checkFiniteWeights(loaded.model, join(dir, 'model.safetensors'));
+    return loaded;
   } catch (e) {
+    if (e instanceof FileError) throw e;
     if (e instanceof ab.CheckpointError || (e as Error).name === 'AveyError' || (e as Error).name === 'CheckpointError') {
       throw new FileError(
         dir,

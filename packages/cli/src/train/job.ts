@@ -6,10 +6,11 @@
 //   log.jsonl         one record per logged step: {step, loss, lr, grad_norm, tokens, ms, eval_loss?}
 //   loss.svg          the loss curve (also copied into every checkpoint)
 //   checkpoints/step-NNNNNN/  config.json, model.safetensors, optimizer + trainer state, loss.svg
-import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, readdir, rename, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { FileError, UsageError } from '../errors.js';
+import { checkOutputPath } from '../lib/files.js';
 import { formatDuration } from '../util/format.js';
 import { CHECKPOINTS_DIR, cleanStaleTemp, listCheckpoints, resolveCheckpoint, TRAINER_STATE } from './checkpoint.js';
 import { JsonlLog } from './jsonl.js';
@@ -47,6 +48,8 @@ export interface JobOptions {
   /** Builds the session: fresh from `settings.run`, or restored from `resume`. */
   createSession(settings: JobSettings, resume: ResumePoint | undefined): Promise<TrainSession>;
   divergeHint?: string;
+  /** How to continue this run, for messages (default: `avey <command> --resume <dir>`). */
+  resumeCommand?: (runDir: string) => string;
   /** Extra fields for the --json summary / text summary lines. */
   describe?: () => Record<string, unknown>;
 }
@@ -62,12 +65,60 @@ export function readTrainerState(dir: string): TrainerState {
     state = JSON.parse(readFileSync(p, 'utf8')) as TrainerState;
   } catch (e) {
     const why = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'is missing' : `is not valid JSON (${(e as Error).message})`;
-    throw new FileError(p, `the checkpoint's training state '${p}' ${why}. Only checkpoints written by \`avey pretrain\` can be resumed (they include trainer_state.json).`, { cause: e });
+    throw new FileError(p, `the checkpoint's training state '${p}' ${why}. Only checkpoints written by \`avey pretrain\` or \`avey finetune\` can be resumed (they include trainer_state.json).`, { cause: e });
   }
-  if (state.format !== 'avey-trainer-state' || typeof state.step !== 'number') {
-    throw new FileError(p, `'${p}' is not an avey training state (format "${String(state.format)}"). Pass a checkpoint folder written by \`avey pretrain\`.`);
+  if (!state || typeof state !== 'object' || state.format !== 'avey-trainer-state') {
+    throw new FileError(p, `'${p}' is not an avey training state (format "${String((state as Partial<TrainerState> | null)?.format)}"). Pass a checkpoint folder written by \`avey pretrain\` or \`avey finetune\`.`);
   }
+  const bad = (field: string, why: string) =>
+    new FileError(p, `the training state '${p}' is damaged: ${field} ${why}. Nothing was changed; resume from another checkpoint of the run (checkpoints/step-*) or start a new run.`);
+  const count = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v >= 0;
+  if (!count(state.step)) throw bad('"step"', `is ${JSON.stringify(state.step)}, not a whole number ≥ 0`);
+  if (!count(state.total_steps) || state.total_steps < state.step) throw bad('"total_steps"', `is ${JSON.stringify(state.total_steps)}, not a whole number ≥ step ${state.step}`);
+  for (const k of ['tokens_seen', 'elapsed_ms'] as const) {
+    if (typeof state[k] !== 'number' || !Number.isFinite(state[k]) || state[k] < 0) throw bad(`"${k}"`, `is ${JSON.stringify(state[k])}, not a number ≥ 0`);
+  }
+  const run = state.run as { job?: unknown; settings?: unknown } | undefined;
+  if (!run || typeof run.job !== 'object' || !run.job || typeof run.settings !== 'object' || !run.settings) throw bad('"run"', 'lacks the run\'s settings ("job" and "settings")');
+  if (!state.session || typeof state.session !== 'object') throw bad('"session"', 'is missing');
+  const named = /^step-(\d+)$/.exec(basename(dir));
+  if (named && Number(named[1]) !== state.step) throw bad('"step"', `is ${state.step} but the folder is ${basename(dir)}`);
   return state;
+}
+
+/** What a fresh run may do with its --out folder: 'absent', 'empty', 'restart' (a run that
+ *  stopped before its first checkpoint: only our own files), or a refusal. Checked before any work. */
+export async function checkFreshOutDir(outDir: string, command: string, resumeHint: string): Promise<'absent' | 'empty' | 'restart'> {
+  const dir = resolve(outDir);
+  let entries: string[];
+  try {
+    const st = await stat(dir);
+    if (!st.isDirectory()) throw new UsageError(`--out '${outDir}' is a file; the output is a folder. Choose a folder path.`, command);
+    entries = await readdir(dir);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
+      await checkOutputPath(outDir, '--out', 'folder');
+      return 'absent';
+    }
+    throw e;
+  }
+  if (entries.length === 0) {
+    await checkOutputPath(outDir, '--out', 'folder');
+    return 'empty';
+  }
+  if ((await listCheckpoints(dir)).length > 0 || entries.includes('metrics.json') || entries.includes('sweep.json')) {
+    throw new UsageError(`the output folder '${dir}' already holds a training run. Continue it with \`${resumeHint}\`, or choose a new --out folder.`, command);
+  }
+  const ours = new Set(['run.json', 'log.jsonl', 'loss.svg', CHECKPOINTS_DIR]);
+  const foreign = entries.filter((f) => !ours.has(f));
+  if (foreign.length > 0) {
+    throw new UsageError(
+      `the output folder '${dir}' is not empty and holds no training run (it has ${foreign.slice(0, 3).map((f) => `'${f}'`).join(', ')}${foreign.length > 3 ? ', …' : ''}). Choose a new or empty --out folder.`,
+      command,
+    );
+  }
+  await checkOutputPath(outDir, '--out', 'folder');
+  return 'restart';
 }
 
 /** Moves checkpoints newer than `step` aside: resuming from an older checkpoint forks the run. */
@@ -86,6 +137,9 @@ export async function runJob(o: JobOptions): Promise<JobResult> {
   let runDir: string;
   let resumePoint: ResumePoint | undefined;
   let progress: Progress;
+  const resumeCommand = o.resumeCommand ?? ((d: string) => `avey ${settings.command} --resume ${d}`);
+  let session: TrainSession;
+  let createdDir = false;
 
   if (o.resume) {
     const dir = await resolveCheckpoint(o.resume, '--resume', TRAINER_STATE);
@@ -101,27 +155,35 @@ export async function runJob(o: JobOptions): Promise<JobResult> {
     }
     resumePoint = { dir, state };
     progress = new Progress({ totalSteps: settings.totalSteps, mode: o.progressMode });
+    // Everything the run needs is read (and so validated) before anything in the folder changes.
+    session = await o.createSession(settings, resumePoint);
     await mkdir(runDir, { recursive: true });
     await cleanStaleTemp(runDir);
     await setAsideNewer(runDir, state.step, progress);
     progress.message(`resuming ${dir} at step ${state.step}/${settings.totalSteps}`);
   } else {
     runDir = resolve(o.outDir);
-    if (existsSync(runDir) && (await readdir(runDir)).some((f) => f === CHECKPOINTS_DIR || f === 'log.jsonl')) {
-      throw new UsageError(
-        `the output folder '${runDir}' already holds a training run. Continue it with \`avey ${settings.command} --resume ${o.outDir}\`, or choose a new --out folder.`,
-        settings.command,
-      );
+    const mode = await checkFreshOutDir(o.outDir, settings.command, resumeCommand(o.outDir));
+    progress = new Progress({ totalSteps: settings.totalSteps, mode: o.progressMode });
+    if (mode === 'restart') {
+      progress.message(`note: '${runDir}' holds a run stopped before its first checkpoint; starting it afresh there`);
+      for (const f of ['log.jsonl', 'loss.svg', 'run.json', CHECKPOINTS_DIR]) await rm(join(runDir, f), { recursive: true, force: true });
+    }
+    createdDir = mode === 'absent';
+    try {
+      session = await o.createSession(settings, undefined);
+    } catch (e) {
+      // Nothing was written yet: leave no empty run folder behind (e.g. a --corpus that fails).
+      if (createdDir) await rm(runDir, { recursive: true, force: true }).catch(() => undefined);
+      throw e;
     }
     await mkdir(runDir, { recursive: true });
-    progress = new Progress({ totalSteps: settings.totalSteps, mode: o.progressMode });
   }
 
   const { run: runSettings, ...job } = settings;
   const runInfo = { job, settings: runSettings };
   await writeFile(join(runDir, 'run.json'), `${JSON.stringify(runInfo, null, 2)}\n`);
   const log = JsonlLog.open(join(runDir, 'log.jsonl'), resumePoint ? resumePoint.state.step : undefined);
-  const session = await o.createSession(settings, resumePoint);
   const startStep = resumePoint?.state.step ?? 0;
   if (!resumePoint) progress.message(`training for ${settings.totalSteps} steps, writing to ${runDir}`);
 
@@ -139,7 +201,7 @@ export async function runJob(o: JobOptions): Promise<JobResult> {
     evalAtStart: !resumePoint,
     tokensBefore: resumePoint?.state.tokens_seen,
     elapsedBefore: resumePoint?.state.elapsed_ms,
-    resumeCommand: `avey ${settings.command} --resume ${runDir}`,
+    resumeCommand: resumeCommand(runDir),
     divergeHint: o.divergeHint,
   });
   return { ...result, runDir };

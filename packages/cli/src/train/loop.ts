@@ -107,13 +107,21 @@ export async function runLoop(session: TrainSession, o: LoopOptions): Promise<Lo
   const elapsed = () => (o.elapsedBefore ?? 0) + (performance.now() - t0);
   let lastSaved: CheckpointInfo | undefined;
   let lastLoss = NaN;
+  let firstLoss = NaN;
+  let firstStep = 0;
+  let lossAtSave = NaN;
   let step = o.startStep;
   let refLoss: number | undefined;
 
   let stopSignal: NodeJS.Signals | undefined;
   const onSignal = (sig: NodeJS.Signals) => {
     if (stopSignal) {
-      process.stderr.write('\navey: second interrupt, quitting now without saving (the last checkpoint is intact).\n');
+      const kept = lastSaved ?? (o.startStep > 0 ? { step: o.startStep, dir: 'the one this run resumed from' } : undefined);
+      process.stderr.write(
+        kept
+          ? `\navey: second interrupt, quitting now without saving; the last checkpoint (step ${kept.step}, ${kept.dir}) is intact. Continue with: ${o.resumeCommand}\n`
+          : '\navey: second interrupt, quitting now without saving; no checkpoint had been saved yet, so run the same command again to start afresh (the folder is reused).\n',
+      );
       process.exit(130);
     }
     stopSignal = sig;
@@ -149,6 +157,7 @@ export async function runLoop(session: TrainSession, o: LoopOptions): Promise<Lo
     );
     await writeFile(join(o.runDir, 'loss.svg'), svg);
     lastSaved = info;
+    lossAtSave = lastLoss;
     return info;
   };
 
@@ -166,9 +175,13 @@ export async function runLoop(session: TrainSession, o: LoopOptions): Promise<Lo
       const r = await session.trainStep(step);
       const ms = performance.now() - ts;
       if (!Number.isFinite(r.loss)) {
-        const where = lastSaved
-          ? `The last good checkpoint is ${lastSaved.dir} (step ${lastSaved.step}); nothing after it was saved.`
-          : 'No checkpoint had been saved yet in this run.';
+        // A checkpoint saved while the loss was already exploding is not "good" (e.g. 2e26).
+        const sane = !(lossAtSave > Math.max(100, 10 * firstLoss));
+        const where = !lastSaved
+          ? 'No checkpoint had been saved yet in this run.'
+          : sane
+            ? `The last good checkpoint is ${lastSaved.dir} (step ${lastSaved.step}); nothing after it was saved.`
+            : `The last checkpoint, ${lastSaved.dir} (step ${lastSaved.step}), was saved at a training loss of ${lossAtSave.toPrecision(3)} (against ${firstLoss.toPrecision(3)} at step ${firstStep}): the run had already diverged there, so resuming from it will not help.`;
         throw new DivergedError(
           `training diverged: the loss at step ${step + 1} is ${r.loss}${r.lr !== undefined ? ` (learning rate ${r.lr.toExponential(2)})` : ''}. ` +
             `The run was stopped. ${where} ${o.divergeHint ?? 'Lower the learning rate or lengthen the warmup, then start again.'}`,
@@ -176,6 +189,7 @@ export async function runLoop(session: TrainSession, o: LoopOptions): Promise<Lo
       }
       step += 1;
       lastLoss = r.loss;
+      if (Number.isNaN(firstLoss)) [firstLoss, firstStep] = [r.loss, step];
       tokensSeen += r.tokens;
       speed.add(ms, r.tokens);
       const record: LogRecord = { step, loss: r.loss };

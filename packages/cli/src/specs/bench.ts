@@ -20,7 +20,7 @@ export const benchCommand: GroupSpec = {
         ['$0 bench ops --ops matmul add --quick --json', 'two ops, quick, JSON results'],
         ['$0 bench ops --backends all --ops matmul --no-peers', 'matmul on every backend that initialises here'],
       ],
-      run: async (args) => (await import('../impl/bench.js')).runBenchOps(args),
+      run: async (args) => (await import('../handlers/bench.js')).runBenchOps(args),
     },
     {
       command: 'train',
@@ -38,7 +38,7 @@ export const benchCommand: GroupSpec = {
         ['$0 bench train --model avey-b --preset small --batch 4 --seq-len 512 --steps 5 --json', 'Avey-B small'],
         ['$0 bench train --model transformer --preset small --steps 5', 'the Transformer baseline'],
       ],
-      run: async (args) => (await import('../impl/bench.js')).runBenchTrain(args),
+      run: async (args) => (await import('../handlers/bench.js')).runBenchTrain(args),
     },
     {
       command: 'infer',
@@ -55,7 +55,7 @@ export const benchCommand: GroupSpec = {
         ['$0 bench infer --seq-lens 512,2048,8192 --batch 1 --json', 'latency per length as JSON'],
         ['$0 bench infer --model transformer --preset small --seq-lens 128,512', 'the Transformer baseline'],
       ],
-      run: async (args) => (await import('../impl/bench.js')).runBenchInfer(args),
+      run: async (args) => (await import('../handlers/bench.js')).runBenchInfer(args),
     },
   ],
 };

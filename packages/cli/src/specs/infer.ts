@@ -20,7 +20,7 @@ export const forwardCommand: CommandSpec = {
     ['$0 forward --checkpoint runs/pretrain-1 --text "hello world" --out out.safetensors', 'save the outputs of a trained model'],
     ['$0 forward --checkpoint ckpt/ --input batch.safetensors --grads --out grads.safetensors', 'outputs and gradients, for parity checks against PyTorch'],
   ],
-  run: async (args) => (await import('../impl/forward.js')).runForwardCommand(args),
+  run: async (args) => (await import('../handlers/forward.js')).runForwardCommand(args),
 };
 
 export const fillMaskCommand: CommandSpec = {
@@ -35,7 +35,7 @@ export const fillMaskCommand: CommandSpec = {
     ['$0 fill-mask "The capital of France is [MASK]." --checkpoint runs/pretrain-1', 'top-5 tokens with probabilities'],
     ['$0 fill-mask "a [MASK] day" --checkpoint runs/pretrain-1 --top-k 10 --json', 'as JSON'],
   ],
-  run: async (args) => (await import('../impl/fill-mask.js')).runFillMask(args),
+  run: async (args) => (await import('../handlers/fill-mask.js')).runFillMask(args),
 };
 
 export const embedCommand: CommandSpec = {
@@ -54,5 +54,5 @@ export const embedCommand: CommandSpec = {
     ['$0 embed "first sentence" "second one" --checkpoint runs/pretrain-1', 'two embeddings on stdout'],
     ['$0 embed --input sentences.txt --out emb.jsonl --checkpoint runs/pretrain-1', 'a file, one text per line'],
   ],
-  run: async (args) => (await import('../impl/embed.js')).runEmbed(args),
+  run: async (args) => (await import('../handlers/embed.js')).runEmbed(args),
 };

@@ -62,5 +62,5 @@ export const pretrainCommand: CommandSpec = {
   ],
   epilog:
     'The run folder holds run.json, log.jsonl (one record per step), loss.svg and checkpoints/step-N/ (config.json + model.safetensors + tokenizer.json + optimizer/scheduler/data/RNG state). Ctrl-C saves a checkpoint and exits with code 130. Every evaluation also reports `unigram`: the held-out loss of an add-one-smoothed unigram model of the training tokens seen so far, on the same masked positions (the --json summary: `final_eval_loss`, `unigram_eval_loss`); a model that is not clearly below it has not learned to use the context.',
-  run: async (args) => (await import('../impl/pretrain.js')).runPretrain(args),
+  run: async (args) => (await import('../handlers/pretrain.js')).runPretrain(args),
 };

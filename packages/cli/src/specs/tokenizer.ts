@@ -22,7 +22,7 @@ export const tokenizerCommand: GroupSpec = {
         ['$0 tokenizer train', 'train on the built-in corpus, write ./tokenizer.json'],
         ['$0 tokenizer train --corpus data/*.txt --vocab-size 16000 --out tok.json', 'train on your own text files'],
       ],
-      run: async (args) => (await import('../impl/tokenizer.js')).runTokenizerTrain(args),
+      run: async (args) => (await import('../handlers/tokenizer.js')).runTokenizerTrain(args),
     },
   ],
 };

@@ -1,18 +1,11 @@
 import type { CommandSpec, OptionSpec } from '../spec.js';
+import { EVAL_TASKS, FINETUNE_TASKS, taskHelp } from '../finetune/task-list.js';
 import { RETRIEVAL_EVAL_OPTIONS, RETRIEVAL_FINETUNE_OPTIONS } from './retrieval.js';
 
-export const TASKS = ['sst2', 'sick', 'pos', 'uner', 'wnut17', 'squad', 'squad-retrieval', 'retrieval', 'niah'] as const;
-export type TaskName = (typeof TASKS)[number];
-
-const TASK_HELP =
-  'Tasks: sst2 (sentiment, accuracy) · sick (3-way entailment, accuracy) · pos (UD-EWT UPOS tagging, accuracy) · ' +
-  'uner (UNER-EWT NER, entity F1) · wnut17 (WNUT-17 NER, entity F1) · squad (SQuAD v1.1 extractive QA, EM/F1) · ' +
-  'squad-retrieval (SQuAD dev passage retrieval as a BEIR folder, nDCG@10/MRR@10/recall@100: eval only) · ' +
-  'retrieval (dense retrieval: finetune with --train PAIRS.jsonl or --train-task squad, eval with --beir DIR; docs/guides/retrieval.md) · niah (needle in a haystack as the paper: fine-tune at --train-len tokens, test at each --eval-lens; exact-needle accuracy and set-F1). ' +
-  'Datasets are read from --data (default: $AVEY_DATASETS, else a shared/datasets folder next to or above the current directory).';
+const DATA_HELP = 'Datasets are read from --data (default: $AVEY_DATASETS, else a shared/datasets folder next to or above the current directory).';
 
 const DATA_OPTIONS: Record<string, OptionSpec> = {
-  checkpoint: { type: 'string', demandOption: true, describe: 'model to start from: a run folder, a checkpoint folder (config.json + model.safetensors + tokenizer.json) or a finetune --out folder' },
+  checkpoint: { type: 'string', describe: 'model to start from (required unless --resume): a run folder, a checkpoint folder (config.json + model.safetensors + tokenizer.json) or a finetune --out folder' },
   data: { type: 'string', describe: 'datasets root folder (holding sst2/, sick/, ud-ewt/, uner-ewt/, wnut17/, squad-v1.1/)' },
   'max-len': { type: 'number', default: 128, integer: true, min: 8, describe: 'truncate inputs to this many tokens' },
   'eval-limit': { type: 'number', integer: true, min: 1, describe: 'evaluate on the first N test examples only (quick checks)' },
@@ -26,7 +19,7 @@ const DATA_OPTIONS: Record<string, OptionSpec> = {
 export const finetuneCommand: CommandSpec = {
   command: 'finetune <task>',
   describe: 'Fine-tune a pretrained checkpoint on one of the paper\'s task families and report test metrics',
-  positionals: { task: { type: 'string', choices: [...TASKS], describe: 'task to fine-tune on' } },
+  positionals: { task: { type: 'string', choices: [...FINETUNE_TASKS], describe: 'task to fine-tune on' } },
   options: {
     ...DATA_OPTIONS,
     epochs: { type: 'number', integer: true, min: 1, describe: 'passes over the training set (default: the paper\'s, 1 for classification/tagging, 4 for QA)' },
@@ -40,7 +33,10 @@ export const finetuneCommand: CommandSpec = {
     },
     lrs: { type: 'array', number: true, default: [2e-5, 6e-5, 1e-4, 5e-4], describe: 'learning rates of the paper protocol' },
     seeds: { type: 'number', default: 10, integer: true, min: 1, describe: 'seeds (0…N-1) per learning rate in the paper protocol' },
-    out: { type: 'string', describe: 'folder for metrics.json and the fine-tuned model (default: runs/finetune-<task>-<date>-<time>)' },
+    out: { type: 'string', describe: 'run folder to create: metrics.json, model/, log.jsonl, loss.svg, checkpoints/ (default: runs/finetune-<task>-<date>-<time>)' },
+    resume: { type: 'string', describe: 'continue a fine-tuning run where it stopped (its folder); the other settings come from the run' },
+    'save-interval': { type: 'number', default: 200, integer: true, min: 1, describe: 'write a resumable checkpoint every N steps (and at the end)' },
+    keep: { type: 'number', default: 1, integer: true, min: 1, describe: 'keep only the newest N checkpoints' },
     ...RETRIEVAL_FINETUNE_OPTIONS,
   },
   examples: [
@@ -49,17 +45,19 @@ export const finetuneCommand: CommandSpec = {
     ['$0 finetune sst2 --checkpoint runs/small --protocol paper --seeds 3 --limit 2000', 'LR sweep × 3 seeds, median at the best LR'],
     ['$0 finetune niah --checkpoint runs/small --train-len 1024 --eval-lens 1024,4096,16384,65536 --limit 512 --eval-limit 50', 'needle in a haystack: train at 1k tokens, test out to 64k'],
     ['$0 finetune retrieval --checkpoint runs/small --train pairs.jsonl --steps 1000 --batch 16 --out runs/ret', 'contrastive fine-tuning (MNRL) for dense retrieval'],
+    ['$0 finetune sst2 --resume runs/finetune-sst2', 'continue after Ctrl-C or a crash'],
   ],
-  epilog: TASK_HELP,
-  run: async (args) => (await import('../impl/finetune.js')).runFinetune(args),
+  epilog: `Tasks: ${taskHelp(FINETUNE_TASKS)}. ${DATA_HELP} The run folder is written by the same training loop as pretrain: log.jsonl, loss.svg and checkpoints/step-N/; a non-finite loss stops the run; Ctrl-C saves a checkpoint (exit 130).`,
+  run: async (args) => (await import('../handlers/finetune.js')).runFinetune(args),
 };
 
 export const evalCommand: CommandSpec = {
   command: 'eval <task>',
   describe: 'Evaluate a checkpoint on a task\'s test set (a fine-tuned one, or any checkpoint for retrieval and squad-retrieval)',
-  positionals: { task: { type: 'string', choices: [...TASKS], describe: 'task to evaluate' } },
+  positionals: { task: { type: 'string', choices: [...EVAL_TASKS], describe: 'task to evaluate' } },
   options: {
     ...DATA_OPTIONS,
+    checkpoint: { type: 'string', demandOption: true, describe: 'model to score: a finetune run folder, its model/ folder, or a pretrained run/checkpoint (squad-retrieval)' },
     split: { type: 'string', choices: ['test', 'dev', 'train'], default: 'test', describe: 'which split to score (retrieval: the qrels/<split>.tsv file)' },
     out: { type: 'string', describe: 'also write the metrics to this JSON file' },
     ...RETRIEVAL_EVAL_OPTIONS,
@@ -70,6 +68,6 @@ export const evalCommand: CommandSpec = {
     ['$0 eval niah --checkpoint runs/finetune-niah/model --eval-lens 16384 --eval-limit 20', 'a fine-tuned NIAH model at 16k tokens'],
     ['$0 eval retrieval --checkpoint runs/ret --beir data/scifact --bm25', 'nDCG@10 / MRR@10 / recall@100 on a BEIR folder, BM25 beside it'],
   ],
-  epilog: TASK_HELP,
-  run: async (args) => (await import('../impl/finetune.js')).runEval(args),
+  epilog: `Tasks: ${taskHelp(EVAL_TASKS)}. ${DATA_HELP}`,
+  run: async (args) => (await import('../handlers/eval.js')).runEval(args),
 };

@@ -7,5 +7,5 @@ export const infoCommand: CommandSpec = {
     ['$0 info', 'human-readable overview'],
     ['$0 info --json', 'the same as JSON (for scripts and bug reports)'],
   ],
-  run: async (args) => (await import('../impl/info.js')).runInfo(args),
+  run: async (args) => (await import('../handlers/info.js')).runInfo(args),
 };

@@ -14,5 +14,5 @@ export const traceCommand: CommandSpec = {
     ['$0 trace --checkpoint runs/pretrain-1 --text "the cat sat on the mat" --output trace.safetensors --svg trace-svg', 'trace a text, with heatmaps'],
     ['$0 trace --checkpoint ckpt/ --input batch.safetensors --output trace.safetensors --backend webgpu', 'a batch of ids on WebGPU'],
   ],
-  run: async (args) => (await import('../impl/trace.js')).runTraceCommand(args),
+  run: async (args) => (await import('../handlers/trace.js')).runTraceCommand(args),
 };
