@@ -3,7 +3,8 @@ import { join, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import { commandOf, explicitOptions, type RawArgs } from '../spec.js';
 import { setupBackend } from '../lib/backend.js';
-import { openCorpus } from '../lib/corpus.js';
+import { openCorpus, type CorpusInfo, type CorpusUnit } from '../lib/corpus.js';
+import { trainTokenizer } from '../lib/train-tokenizer.js';
 import { buildConfig, countParameters, createModel, loadModel, readConfigFile, type ModelKind, type PresetName } from '../lib/models.js';
 import { printJobSummary, runJob, type JobSettings, type ResumePoint } from '../train/job.js';
 import { MlmSession, type MlmSessionState, type MlmSettings } from '../train/mlm-session.js';
@@ -18,6 +19,8 @@ interface PretrainArgs {
   preset: PresetName;
   config?: string;
   corpus?: string[];
+  corpusUnit: CorpusUnit;
+  validationCorpus?: string[];
   tokenizer?: string;
   vocabSize?: number;
   batch: number;
@@ -49,8 +52,13 @@ export interface PretrainRun extends InitBatchesRun {
   preset: PresetName;
   config_fields: Record<string, unknown>;
   corpus: string[] | null;
+  /** How text files became documents (absent in runs from before --corpus-unit: 'paragraph'). */
+  corpus_unit?: CorpusUnit;
+  validation_corpus?: string[] | null;
   tokenizer: string | null;
   vocab_size: number | null;
+  /** Found while setting up: documents per file, the held-out split, the tokenizer's real size. */
+  data?: { corpus: CorpusInfo | null; tokenizer?: { requested: number; reached: number; stop: string } };
   mlm: Omit<MlmSettings, 'totalSteps'>;
 }
 
@@ -60,14 +68,6 @@ function timestamp(): string {
   const d = new Date();
   const p = (n: number) => String(n).padStart(2, '0');
   return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
-}
-
-/** A byte-level BPE tokenizer trained on the training documents (fresh runs without --tokenizer). */
-export async function trainTokenizerOn(train: import('@avey/data').DocumentSource, vocabSize: number): Promise<Tokenizer> {
-  const { BpeTrainer } = await import('@avey/data');
-  const t = new BpeTrainer({ vocabSize });
-  for (const { doc } of train.iterate(0)) t.feed(doc.text);
-  return t.finish();
 }
 
 export function describeModel(cfg: AnyConfig, params: number): string {
@@ -82,7 +82,17 @@ async function createSession(job: JobSettings, resume: ResumePoint | undefined, 
   const mlm: MlmSettings = { ...run.mlm, totalSteps: job.totalSteps };
   // The built-in corpus is stored source by source: shuffle its documents (seeded by --seed), or a
   // short run would see only State of the Union addresses and be evaluated on them.
-  const corpus = await openCorpus(run.corpus ?? undefined, { shuffleSeed: mlm.seed });
+  const corpus = await openCorpus(run.corpus ?? undefined, {
+    shuffleSeed: mlm.seed,
+    unit: run.corpus_unit ?? (run.corpus ? 'paragraph' : 'auto'), // runs from before --corpus-unit read paragraphs
+    validation: run.validation_corpus ?? undefined,
+  });
+  for (const line of corpus.notes) note(line);
+  const before = run.data?.corpus?.documents;
+  if (resume && before !== undefined && corpus.info && before !== corpus.info.documents) {
+    note(`warning: the corpus had ${before} documents when the run started and has ${corpus.info.documents} now: the resumed run reads different data`);
+  }
+  if (!resume) run.data = { corpus: corpus.info };
   const { Tokenizer } = await import('@avey/data');
   let tok: Tokenizer;
   let model;
@@ -98,8 +108,11 @@ async function createSession(job: JobSettings, resume: ResumePoint | undefined, 
       const fields = await buildConfig(run.model, run.preset, run.config_fields, {}, 'pretrain');
       const vocab = run.vocab_size ?? fields.vocab_size;
       note(`training a ${vocab}-token BPE tokenizer on the ${corpus.describe}…`);
-      tok = await trainTokenizerOn(corpus.train, vocab);
-      note(`  done in ${formatDuration(performance.now() - t0)}`);
+      const t = await trainTokenizer(corpus.train, vocab);
+      tok = t.tok;
+      note(`  done in ${formatDuration(performance.now() - t0)}: ${t.tok.vocabSize} tokens`);
+      if (t.warning) note(t.warning);
+      run.data = { corpus: corpus.info, tokenizer: { requested: t.report.requested, reached: t.report.reached, stop: t.report.stop } };
     }
     config = await buildConfig(run.model, run.preset, run.config_fields, { vocab_size: tok.vocabSize }, 'pretrain');
     if (config.model_type === 'transformer_baseline' && mlm.seqLen > config.max_position_embeddings) {
@@ -119,7 +132,8 @@ async function createSession(job: JobSettings, resume: ResumePoint | undefined, 
     resumeDir: resume?.dir,
     state: resume?.state.session as MlmSessionState | undefined,
   });
-  if (session.heldOutBatches === 0) note('note: the held-out documents are too short for one batch; no held-out loss will be reported');
+  if (session.heldOutRepeated) note(`note: the held-out text is shorter than one batch (${mlm.batch}×${mlm.seqLen} tokens), so it is repeated to fill one; hold out more text (--validation-corpus) for a steadier held-out loss`);
+  else if (session.heldOutBatches === 0) note('note: the held-out documents are too short for one batch; no held-out loss will be reported');
   return session;
 }
 
@@ -131,6 +145,8 @@ export async function runPretrain(args: RawArgs): Promise<void> {
     preset: a.preset,
     config_fields: a.config ? readConfigFile(a.config) : {},
     corpus: a.corpus && a.corpus.length ? a.corpus.map((p) => (/[*?[]/.test(p) ? p : resolve(p))) : null,
+    corpus_unit: a.corpusUnit,
+    validation_corpus: a.validationCorpus && a.validationCorpus.length ? a.validationCorpus.map((p) => (/[*?[]/.test(p) ? p : resolve(p))) : null,
     tokenizer: a.tokenizer ? resolve(a.tokenizer) : null,
     vocab_size: a.vocabSize ?? null,
     mlm: {

@@ -2,11 +2,13 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { RawArgs } from '../spec.js';
-import { openCorpus } from '../lib/corpus.js';
+import { openCorpus, type CorpusUnit } from '../lib/corpus.js';
+import { trainTokenizer } from '../lib/train-tokenizer.js';
 import { formatDuration } from '../util/format.js';
 
 export interface TokenizerTrainArgs {
   corpus?: string[];
+  corpusUnit: CorpusUnit;
   vocabSize: number;
   minFrequency: number;
   out: string;
@@ -14,34 +16,30 @@ export interface TokenizerTrainArgs {
 
 export async function runTokenizerTrain(args: RawArgs): Promise<void> {
   const a = args as unknown as RawArgs & TokenizerTrainArgs;
-  const { BpeTrainer } = await import('@avey/data');
-  const corpus = await openCorpus(a.corpus);
+  const corpus = await openCorpus(a.corpus, { unit: a.corpusUnit });
+  for (const line of corpus.notes) process.stderr.write(`${line}\n`);
   const t0 = performance.now();
-  const trainer = new BpeTrainer({
-    vocabSize: a.vocabSize,
+  const { tok, report, documents, warning } = await trainTokenizer(corpus.train, a.vocabSize, {
     minFrequency: a.minFrequency,
     onProgress: (done, target) => {
       if (a.verbose) process.stderr.write(`merges ${done}/${target}\n`);
     },
   });
-  let docs = 0;
-  for (const { doc } of corpus.train.iterate(0)) {
-    trainer.feed(doc.text);
-    docs++;
-  }
-  process.stderr.write(`read ${docs} documents (${(trainer.bytesSeen / 1e6).toFixed(1)} MB) from the ${corpus.describe}; merging…\n`);
-  const tok = trainer.finish();
+  process.stderr.write(`read ${documents} documents (${(report.charsSeen / 1e6).toFixed(1)} M characters) from the ${corpus.describe}\n`);
+  if (warning) process.stderr.write(`${warning}\n`);
   const out = resolve(a.out);
   mkdirSync(dirname(out), { recursive: true });
   tok.save(out);
   const summary = {
     out,
     vocab_size: tok.vocabSize,
-    documents: docs,
-    bytes: trainer.bytesSeen,
+    vocab_size_requested: report.requested,
+    merges_stopped: report.stop,
+    documents,
+    characters: report.charsSeen,
     corpus: corpus.describe,
     seconds: Math.round(performance.now() - t0) / 1000,
   };
   if (a.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
-  else process.stdout.write(`wrote ${out}: ${tok.vocabSize} tokens, trained on ${docs} documents in ${formatDuration(performance.now() - t0)}\n`);
+  else process.stdout.write(`wrote ${out}: ${tok.vocabSize} tokens, trained on ${documents} documents in ${formatDuration(performance.now() - t0)}\n`);
 }

@@ -1,51 +1,134 @@
-// Opening pretraining / tokenizer corpora: user files (FileSource) or the built-in corpus.
-import type { DocumentSource } from '@avey/data';
+// Opening pretraining / tokenizer corpora: user files (FileSource) or the built-in corpus, split
+// into training and held-out documents (or held out by --validation-corpus), with a report of
+// what each file gave for the log and run.json.
+import type { DocumentSource, FileStats, HeldOutSplitReport, TextUnit } from '@avey/data';
 import { FileError } from '../errors.js';
+import { formatCount } from '../util/format.js';
+
+export type CorpusUnit = TextUnit | 'auto';
+export const CORPUS_UNITS: readonly CorpusUnit[] = ['auto', 'line', 'paragraph'];
+
+/** What the corpus gave: recorded in run.json (`data`) and printed in the log. */
+export interface CorpusInfo {
+  /** The --corpus-unit asked for (files only). */
+  unit: CorpusUnit | null;
+  /** Per file: the unit used and the documents it gave (the first MAX_LISTED files). */
+  files: Array<Pick<FileStats, 'name' | 'unit' | 'documents' | 'cut'>>;
+  files_total: number;
+  documents: number;
+  /** How the held-out documents were chosen. */
+  held_out: (HeldOutSplitReport & { from: 'split' }) | { from: 'validation-corpus'; documents: number; files: Array<Pick<FileStats, 'name' | 'unit' | 'documents' | 'cut'>> };
+}
 
 export interface OpenedCorpus {
   /** Human description for logs ("built-in corpus (sotu+moby-dick+spam-assassin)" or file count). */
   describe: string;
   train: DocumentSource;
-  /** Held-out documents (5% of documents, chosen by a hash of their id). */
+  /** Held-out documents: 5 % of documents chosen by a hash of their id (the last 5 % when the
+   *  hash leaves a side empty), or the --validation-corpus files. */
   heldOut: DocumentSource;
+  /** Files only (null for the built-in corpus without --validation-corpus). */
+  info: CorpusInfo | null;
+  /** Lines for the run log saying what was read and how it was split. */
+  notes: string[];
 }
 
-/** Documents of `src` whose held-out flag equals `held` (indices renumbered from 0). */
-function splitSource(src: DocumentSource, held: boolean, isHeldOut: (id: string) => boolean, name: string): DocumentSource {
-  return {
-    name,
-    *iterate(start = 0) {
-      let index = 0;
-      for (const { doc } of src.iterate(0)) {
-        if (isHeldOut(doc.id) !== held) continue;
-        if (index >= start) yield { index, doc };
-        index++;
-      }
-    },
-  };
+export interface OpenCorpusOptions {
+  /** Read the built-in corpus' documents in a seeded random order (its sources are stored one
+   *  after the other); user files are read in their order. */
+  shuffleSeed?: number;
+  /** How text files are cut into documents (default 'auto'). */
+  unit?: CorpusUnit;
+  /** Held-out files to use instead of splitting the corpus. */
+  validation?: readonly string[];
+  /** The flag named in messages (default '--corpus'). */
+  flag?: string;
 }
 
-/** `shuffleSeed`: read the built-in corpus' documents in a seeded random order (its sources are
- *  stored one after the other); user files are always read in their order. */
-export async function openCorpus(paths: readonly string[] | undefined, opts: { shuffleSeed?: number } = {}): Promise<OpenedCorpus> {
+const MAX_LISTED = 1000;
+const SHAPES = 'Pass text files (.txt: one document per line, or per blank-line-separated paragraph; .jsonl: a "text" field per line) or folders holding them.';
+
+async function openFiles(paths: readonly string[], unit: CorpusUnit, flag: string) {
   const data = await import('@avey/data');
-  if (!paths || paths.length === 0) {
-    const { train, heldOut } = data.embeddedCorpus(data.EMBEDDED_CORPORA, { shuffleSeed: opts.shuffleSeed });
-    const order = opts.shuffleSeed === undefined ? '' : ', documents shuffled';
-    return { describe: `built-in corpus (${data.EMBEDDED_CORPORA.join(', ')}${order})`, train, heldOut };
-  }
   let files: string[];
   try {
     files = data.expandPaths([...paths]);
   } catch (e) {
     const err = e as { file?: string | null; reason?: string; message: string };
-    throw new FileError(err.file ?? String(paths), `--corpus '${err.file ?? paths.join(' ')}': ${err.reason ?? err.message}. Pass text files (.txt: documents separated by blank lines; .jsonl: a "text" field per line) or folders holding them.`, { cause: e });
+    throw new FileError(err.file ?? String(paths), `${flag} '${err.file ?? paths.join(' ')}': ${err.reason ?? err.message}. ${SHAPES}`, { cause: e });
   }
-  const all = new data.FileSource(files, { unit: 'paragraph' });
-  const held = (id: string) => data.isHeldOut(id);
+  return new data.FileSource(files, { unit });
+}
+
+const listed = (stats: FileStats[]) => stats.slice(0, MAX_LISTED).map(({ name, unit, documents, cut }) => ({ name, unit, documents, cut }));
+
+const docs = (n: number) => `${formatCount(n)} document${n === 1 ? '' : 's'}`;
+
+/** "reviews.txt: 8530 documents (one per line)" for the first few files. */
+function fileLines(stats: FileStats[], max = 8): string[] {
+  const how = (s: FileStats) =>
+    s.unit === 'jsonl' ? 'JSONL records' : s.unit === 'line' ? 'one per line' : 'blank-line paragraphs';
+  const out = stats.slice(0, max).map((s) => `  ${s.name}: ${docs(s.documents)} (${how(s)}${s.cut ? `; ${formatCount(s.cut)} are pieces of lines/paragraphs longer than 32 KiB, cut at sentence ends` : ''})`);
+  if (stats.length > max) out.push(`  … and ${stats.length - max} more files (all listed in run.json)`);
+  return out;
+}
+
+/** Names the text in errors: the file when there is one, else the arguments. */
+function whatOf(src: { files: string[] }, paths: readonly string[]): string {
+  return src.files.length === 1 ? src.files[0] : `${paths.join(' ')} (${src.files.length} files)`;
+}
+
+export async function openCorpus(paths: readonly string[] | undefined, opts: OpenCorpusOptions = {}): Promise<OpenedCorpus> {
+  const data = await import('@avey/data');
+  const unit = opts.unit ?? 'auto';
+  const flag = opts.flag ?? '--corpus';
+  let validation: { src: import('@avey/data').FileSource; stats: FileStats[]; documents: number } | null = null;
+  if (opts.validation && opts.validation.length) {
+    const src = await openFiles(opts.validation, unit, '--validation-corpus');
+    const stats = src.stats();
+    const documents = stats.reduce((a, s) => a + s.documents, 0);
+    if (documents === 0) throw new FileError(src.files[0], `--validation-corpus ${whatOf(src, opts.validation)}: no documents (the files are empty or blank). ${SHAPES}`);
+    validation = { src, stats, documents };
+  }
+  const validationNotes = validation ? [`held-out: ${docs(validation.documents)} of --validation-corpus`, ...fileLines(validation.stats)] : [];
+
+  if (!paths || paths.length === 0) {
+    const { train, heldOut } = data.embeddedCorpus(data.EMBEDDED_CORPORA, { shuffleSeed: opts.shuffleSeed });
+    const order = opts.shuffleSeed === undefined ? '' : ', documents shuffled';
+    return {
+      describe: `built-in corpus (${data.EMBEDDED_CORPORA.join(', ')}${order})`,
+      train,
+      heldOut: validation ? validation.src : heldOut,
+      info: validation ? { unit: null, files: [], files_total: 0, documents: train.length, held_out: { from: 'validation-corpus', documents: validation.documents, files: listed(validation.stats) } } : null,
+      notes: validationNotes,
+    };
+  }
+
+  const all = await openFiles(paths, unit, flag);
+  const describe = `${all.files.length} file(s)`;
+  if (validation) {
+    const stats = all.stats();
+    const documents = stats.reduce((a, s) => a + s.documents, 0);
+    if (documents === 0) throw new FileError(all.files[0], `${flag} ${whatOf(all, paths)}: no documents (the files are empty or blank). ${SHAPES}`);
+    return {
+      describe,
+      train: all,
+      heldOut: validation.src,
+      info: { unit, files: listed(stats), files_total: stats.length, documents, held_out: { from: 'validation-corpus', documents: validation.documents, files: listed(validation.stats) } },
+      notes: [`corpus: ${docs(documents)} for training (unit: ${unit})`, ...fileLines(stats), ...validationNotes],
+    };
+  }
+  const { train, heldOut, report } = data.splitHeldOut(all, { describe: whatOf(all, paths) });
+  const stats = all.stats();
+  const how =
+    report.method === 'hash'
+      ? `${formatCount(report.heldOut)} held out by a hash of their ids (${Math.round(report.fraction * 100)} %)`
+      : `the last ${formatCount(report.heldOut)} held out (with this few documents the id hash left one side empty, so the last ${Math.round(report.fraction * 100)} % are held out instead)`;
   return {
-    describe: `${files.length} file(s)`,
-    train: splitSource(all, false, held, `${all.name}:train`),
-    heldOut: splitSource(all, true, held, `${all.name}:heldout`),
+    describe,
+    train,
+    heldOut,
+    info: { unit, files: listed(stats), files_total: stats.length, documents: report.documents, held_out: { from: 'split', ...report } },
+    notes: [`corpus: ${docs(report.documents)} (unit: ${unit}); ${formatCount(report.train)} for training, ${how}`, ...fileLines(stats)],
   };
 }

@@ -16,7 +16,18 @@ export const pretrainCommand: CommandSpec = {
     corpus: {
       type: 'array',
       string: true,
-      describe: 'training text: files (.txt, .jsonl with a "text" field) or folders; default: the built-in corpus shipped with @avey/data',
+      describe: 'training text: files (.txt, .jsonl with a "text" field) or folders; default: the built-in corpus shipped with @avey/data (see docs/guides/train-on-your-text.md)',
+    },
+    'corpus-unit': {
+      type: 'string',
+      choices: ['auto', 'line', 'paragraph'],
+      default: 'auto',
+      describe: 'how text files become documents: one per line, one per blank-line-separated paragraph, or auto (paragraphs where the file has blank lines, else lines); longer than 32 KiB is cut at a sentence end',
+    },
+    'validation-corpus': {
+      type: 'array',
+      string: true,
+      describe: 'held-out text files or folders for the held-out loss; default: 5 % of the corpus documents (by a hash of their ids; the last 5 % when that leaves a side empty)',
     },
     tokenizer: { type: 'string', describe: 'tokenizer.json to use; default: train one on the corpus (saved with the checkpoint), or --init\'s' },
     init: { type: 'string', describe: 'start from this checkpoint folder\'s weights (official Avey-B or ours) with a fresh optimiser: continued pretraining; uses its tokenizer.json' },
@@ -54,7 +65,8 @@ export const pretrainCommand: CommandSpec = {
   },
   examples: [
     ['$0 pretrain', 'the default: tiny Avey-B, built-in corpus, 200 steps of 4×128 tokens'],
-    ['$0 pretrain --preset small --corpus wiki/ --steps 20000 --batch 16 --seq-len 512 --out runs/small', 'a bigger run on your own text'],
+    ['$0 pretrain --corpus reviews.txt --steps 200 --out runs/reviews', 'your own text: a .txt file, one document per line or per blank-line paragraph'],
+    ['$0 pretrain --preset small --corpus wiki/ --steps 20000 --batch 16 --seq-len 512 --out runs/small', 'a bigger run on a folder of text files'],
     ['$0 pretrain --resume runs/small', 'continue after Ctrl-C or a crash (bit-identical losses on CPU)'],
     ['$0 pretrain --model transformer --steps 200 --json', 'the Transformer baseline, JSON summary on stdout'],
     ['$0 pretrain --init avey-b-base/ --corpus my-text/ --lr 1e-4 --steps 2000', 'continued pretraining from a checkpoint folder (official or ours) with its tokenizer'],

@@ -12,7 +12,13 @@ export const tokenizerCommand: GroupSpec = {
         corpus: {
           type: 'array',
           string: true,
-          describe: 'text files (.txt, one document per blank-line-separated block; .jsonl with a "text" field) or folders of them; default: the built-in corpus',
+          describe: 'text files (.txt; .jsonl with a "text" field) or folders of them; default: the built-in corpus',
+        },
+        'corpus-unit': {
+          type: 'string',
+          choices: ['auto', 'line', 'paragraph'],
+          default: 'auto',
+          describe: 'how text files become documents (as for `avey pretrain`)',
         },
         'vocab-size': { type: 'number', default: 8192, integer: true, min: 262, describe: 'vocabulary size including the special tokens' },
         'min-frequency': { type: 'number', default: 2, integer: true, min: 1, describe: 'merge only pairs seen at least this often' },

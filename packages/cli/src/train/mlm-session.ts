@@ -137,8 +137,19 @@ export class MlmSession implements TrainSession {
       if (!b) break;
       session.evalSet.push({ ids: tensor(b.inputIds, { dtype: 'int32', shape: b.shape }), labels: b.labels });
     }
+    if (session.evalSet.length === 0) {
+      // held-out text shorter than one batch: read it round and round to fill one
+      const b = new data.MlmBatcher(opts.heldOut, opts.tokenizer, { ...mlm, seed: s.seed + 1 }).next();
+      if (b) {
+        session.evalSet.push({ ids: tensor(b.inputIds, { dtype: 'int32', shape: b.shape }), labels: b.labels });
+        session.heldOutRepeated = true;
+      }
+    }
     return session;
   }
+
+  /** The held-out text was shorter than one batch and is repeated to fill it. */
+  heldOutRepeated = false;
 
   get heldOutBatches(): number {
     return this.evalSet.length;

@@ -27,7 +27,8 @@ export function globToRegExp(glob: string): RegExp {
 function walk(dir: string, out: string[]): void {
   for (const e of readdirSync(dir).sort()) {
     const p = join(dir, e);
-    const st = statSync(p);
+    let st;
+    try { st = statSync(p); } catch (err) { throw new DataError(`cannot read: ${(err as Error).message}`, p); }
     if (st.isDirectory()) walk(p, out);
     else if (st.isFile()) out.push(p);
   }
