@@ -113,7 +113,12 @@ export async function createInitBatchesSession(
   if (!tok) {
     throw new FileError(run.init ?? '', `--init '${run.init}' has no tokenizer.json, so the corpus cannot be tokenized. Pass --tokenizer with the tokenizer the model was trained with, or --batches with pre-tokenized batches.`);
   }
-  const corpus = await openCorpus(run.corpus ?? undefined, { shuffleSeed: mlm.seed });
+  const corpus = await openCorpus(run.corpus ?? undefined, {
+    shuffleSeed: mlm.seed,
+    unit: run.corpus_unit ?? (run.corpus ? 'paragraph' : 'auto'), // runs from before --corpus-unit read paragraphs
+    validation: run.validation_corpus ?? undefined,
+  });
+  for (const line of corpus.notes) note(line);
   note(`data: ${corpus.describe}; ${mlm.batch}×${mlm.seqLen} tokens per micro-batch × ${mlm.gradAccum}, ${Math.round(mlm.maskRate * 100)}% masked`);
   return MlmSession.create({
     model, config, tokenizer: tok, train: corpus.train, heldOut: corpus.heldOut, settings: mlm,
