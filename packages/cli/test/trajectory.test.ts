@@ -5,7 +5,7 @@
 // backend and on WebGPU / gpu.js where this machine has them. Then: bad --init / --batches input.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync, mkdirSync, copyFileSync } from 'node:fs';
+import { writeFileSync, mkdirSync, copyFileSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { safetensors } from '@avey/autograd';
 import { tensor } from '@avey/tensor';
@@ -43,6 +43,25 @@ for (const backend of ['cpu', 'webgpu', 'gpujs']) {
     for (const k of ['loss', 'grad_norm', 'lr', 'weights'] as const) assert.ok(e[k].value <= TOL, `${k}: ${line}`);
   });
 }
+
+test('cpu: a replay stopped at step 10 and resumed from its checkpoint ends on the same trajectory', { skip: !here && 'trajectory fixture absent', timeout: 300_000 }, async (t) => {
+  await writeInitFolder(INIT);
+  const out = join(TMP, 'run-resume');
+  const args = replayArgs(INIT, out, 'cpu');
+  args[args.indexOf('--save-interval') + 1] = '10';
+  let r = avey([...args, '--keep', '5']);
+  assert.equal(r.code, 0, r.stderr);
+  r = avey(['pretrain', '--resume', join(out, 'checkpoints', 'step-000010'), '--backend', 'cpu', '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  // the uninterrupted run's step-25 checkpoint was moved aside: the resumed weights equal it bit for bit
+  const aside = readdirSync(join(out, 'checkpoints')).find((d) => d.startsWith('abandoned-step-000025'));
+  assert.ok(aside, 'the first run\'s step-25 checkpoint is kept aside');
+  assert.ok(readFileSync(join(out, 'checkpoints', aside, 'model.safetensors')).equals(readFileSync(join(out, 'checkpoints', 'step-000025', 'model.safetensors'))), 'bit-identical final weights after resume');
+  const e = compareRun(out);
+  const line = formatErrors('cpu, resumed at step 10', e);
+  t.diagnostic(line);
+  for (const k of ['loss', 'grad_norm', 'lr', 'weights'] as const) assert.ok(e[k].value <= TOL, `${k}: ${line}`);
+});
 
 test('bad --batches / --init / warmup flags: clear errors naming the flag or file, exit 2 for usage', { skip: !here && 'trajectory fixture absent', timeout: 240_000 }, async () => {
   await writeInitFolder(INIT);
@@ -93,7 +112,7 @@ test('bad --batches / --init / warmup flags: clear errors naming the flag or fil
   const warnDir = join(TMP, 'init-warn');
   mkdirSync(warnDir, { recursive: true });
   copyFileSync(join(INIT, 'model.safetensors'), join(warnDir, 'model.safetensors'));
-  const cfg = JSON.parse((await import('node:fs')).readFileSync(join(INIT, 'config.json'), 'utf8')) as Record<string, unknown>;
+  const cfg = JSON.parse(readFileSync(join(INIT, 'config.json'), 'utf8')) as Record<string, unknown>;
   writeFileSync(join(warnDir, 'config.json'), JSON.stringify({ ...cfg, rope_theta: 10000 }));
   r = avey(['pretrain', '--backend', 'cpu', '--init', warnDir, '--batches', TRAJ_FILE, '--steps', '1', '--eval-interval', '0', '--out', join(TMP, 'warn-run')]);
   assert.equal(r.code, 0, r.stderr);
