@@ -76,12 +76,25 @@ class AveyConfig:
         return out
 
 
+# config.json fields of avey-ts's research switches (packages/avey-b/src/config.ts AVEY_SWITCH_KEYS,
+# mask_mode aside: it only concerns attention masks, which this twin does not take)
+RESEARCH_SWITCHES = (
+    "parameterization", "row_norm", "compression", "ranker", "contextualiser", "layer_pattern",
+    "compressor_residual", "enricher_activation", "final_norm", "residual",
+)
+
+
 def load_config(folder):
     """The AveyConfig of a folder; "avey" (avey-ts checkpoints written before "avey-b") is read as "avey-b"."""
     with open(os.path.join(folder, "config.json"), encoding="utf-8") as f:
         d = json.load(f)
     if d.get("model_type") == "avey":
         d["model_type"] = MODEL_TYPE
+    # avey-ts research switches (docs/avey-b.md §4) are written only when not official; this twin
+    # computes the official model, so a folder that uses one is refused rather than run differently
+    switches = {k: d[k] for k in RESEARCH_SWITCHES if k in d}
+    if switches:
+        raise ValueError(f"{folder}: config.json sets avey-ts research switches {switches}; the PyTorch twin implements the official model only")
     return AveyConfig.from_dict(d)
 
 

@@ -99,3 +99,13 @@ test('research switches survive a checkpoint round trip (config.json → loadChe
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('the PyTorch twin (interop/pytorch) refuses every research switch it does not implement', async () => {
+  const { readFileSync } = await import('node:fs');
+  const { AVEY_SWITCH_KEYS } = await import('@avey/avey-b');
+  const py = readFileSync(new URL('../../../interop/pytorch/avey_model.py', import.meta.url), 'utf8');
+  const m = /RESEARCH_SWITCHES = \(([^)]*)\)/.exec(py);
+  assert.ok(m, 'RESEARCH_SWITCHES in avey_model.py');
+  const listed = [...m[1].matchAll(/"([a-z_]+)"/g)].map((x) => x[1]).sort();
+  assert.deepEqual(listed, AVEY_SWITCH_KEYS.filter((k) => k !== 'mask_mode').sort());
+});
