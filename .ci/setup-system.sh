@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# System packages: Debian's PyTorch (scale-out test) and the WebGPU software adapter (Dawn via the
-# `webgpu` npm package).
+# System packages: Debian's PyTorch (scale-out test), the WebGPU software adapter (Dawn via the
+# `webgpu` npm package) and Chromium (the playground's browser tests).
 # Debian 12 (bookworm); idempotent; non-interactive; needs root (or passwordless sudo).
 #
 #   Vulkan lavapipe from Mesa >= 25 (bookworm-backports)  -> core WebGPU   (tried first)
@@ -30,7 +30,7 @@ installed() { dpkg-query -W -f='${Status} ${Version}\n' "$1" 2>/dev/null | awk '
 
 # Debian's PyTorch for the scale-out round trip (packages/cli/test/scale-out.test.ts) and the
 # PyTorch comparisons; libopenblas0-pthread makes it use OpenBLAS instead of the reference BLAS.
-# Checked before the WebGPU early exit below, so it is installed whatever the Mesa state.
+# Installed whatever the Mesa state below.
 torch_missing=()
 for p in python3-torch libopenblas0-pthread; do
   [ -n "$(installed "$p")" ] || torch_missing+=("$p")
@@ -52,28 +52,38 @@ for p in libvulkan1 libegl1 libegl-mesa0 libgles2 libgl1-mesa-dri; do
 done
 if [ "$need" -eq 0 ]; then
   echo "setup-system: WebGPU software adapter packages already present (mesa-vulkan-drivers $mesa_vk)"
-  exit 0
-fi
-
-codename="$(. /etc/os-release && echo "${VERSION_CODENAME:-}")"
-t0=$(date +%s)
-if [ "$codename" = "bookworm" ]; then
-  src=/etc/apt/sources.list.d/bookworm-backports.sources
-  if ! grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/; then
-    "${SUDO[@]}" tee "$src" >/dev/null <<'SRC'
+else
+  codename="$(. /etc/os-release && echo "${VERSION_CODENAME:-}")"
+  t0=$(date +%s)
+  if [ "$codename" = "bookworm" ]; then
+    src=/etc/apt/sources.list.d/bookworm-backports.sources
+    if ! grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/; then
+      "${SUDO[@]}" tee "$src" >/dev/null <<'SRC'
 Types: deb
 URIs: http://deb.debian.org/debian
 Suites: bookworm-backports
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 SRC
+    fi
+    "${SUDO[@]}" apt-get update -q
+    "${APT[@]}" install libvulkan1 libegl1 libegl-mesa0 libgles2 libgl1-mesa-dri
+    "${APT[@]}" install -t bookworm-backports mesa-vulkan-drivers libgl1-mesa-dri libegl-mesa0 libglx-mesa0 libgbm1 libglapi-mesa
+  else
+    # Newer Debian/Ubuntu: the distribution's Mesa is expected to be recent enough.
+    "${SUDO[@]}" apt-get update -q
+    "${APT[@]}" install libvulkan1 mesa-vulkan-drivers libegl1 libegl-mesa0 libgles2 libgl1-mesa-dri
   fi
-  "${SUDO[@]}" apt-get update -q
-  "${APT[@]}" install libvulkan1 libegl1 libegl-mesa0 libgles2 libgl1-mesa-dri
-  "${APT[@]}" install -t bookworm-backports mesa-vulkan-drivers libgl1-mesa-dri libegl-mesa0 libglx-mesa0 libgbm1 libglapi-mesa
-else
-  # Newer Debian/Ubuntu: the distribution's Mesa is expected to be recent enough.
-  "${SUDO[@]}" apt-get update -q
-  "${APT[@]}" install libvulkan1 mesa-vulkan-drivers libegl1 libegl-mesa0 libgles2 libgl1-mesa-dri
+  echo "setup-system: installed WebGPU software adapter packages in $(( $(date +%s) - t0 )) s (mesa-vulkan-drivers $(installed mesa-vulkan-drivers))"
 fi
-echo "setup-system: installed WebGPU software adapter packages in $(( $(date +%s) - t0 )) s (mesa-vulkan-drivers $(installed mesa-vulkan-drivers))"
+
+# Chromium for the browser tests (packages/playground/test/browser.test.ts, driven by playwright-core
+# through executablePath: no browser download). Debian's package; installed only when missing.
+if [ -z "$(installed chromium)" ]; then
+  t1=$(date +%s)
+  "${SUDO[@]}" apt-get update -q
+  "${APT[@]}" install chromium
+  echo "setup-system: installed chromium $(installed chromium) in $(( $(date +%s) - t1 )) s"
+else
+  echo "setup-system: chromium $(installed chromium) already present"
+fi

@@ -5,7 +5,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
-const roots = ['.', 'docs', 'packages/tensor', 'packages/autograd', 'packages/data', 'packages/avey-b', 'packages/cli', 'benchmarks'];
+const roots = ['.', 'docs', 'packages/playground', 'packages/tensor', 'packages/autograd', 'packages/data', 'packages/avey-b', 'packages/cli', 'benchmarks'];
 const files = [];
 function walk(dir) {
   let entries;

@@ -19,11 +19,16 @@ import { Variable, grad, ops, losses, nn, isFloatDType } from '../src/index.js';
 import { TABLE, type Case } from './gradcheck-table.js';
 import { mulberry32 as prng } from '@avey/tensor';
 
+// The accelerator compared with the CPU: 'webgpu' here; the browser playground's in-page suite runs
+// this same file with 'gpujs' (gpu.js WebGL2) by setting globalThis.__aveyGradsBackend
+// (packages/playground/src/selftest/main.ts).
+const BACKEND: string = (globalThis as { __aveyGradsBackend?: string }).__aveyGradsBackend ?? 'webgpu';
+
 // ---- adapter (or the reason there is none) --------------------------------------------------------
 let why = '';
 try {
-  const be = (await T.initBackend('webgpu')) as T.Backend & { info?: { adapterName: string; kind: string; featureLevel: string } };
-  console.log(`# autograd gradients on webgpu: ${be.info?.adapterName ?? '?'} (${be.info?.kind ?? '?'}, ${be.info?.featureLevel ?? '?'})`);
+  const be = (await T.initBackend(BACKEND)) as T.Backend & { info?: string | { adapterName: string; kind: string; featureLevel: string } };
+  console.log(`# autograd gradients on ${BACKEND}: ${typeof be.info === 'string' ? be.info : `${be.info?.adapterName ?? '?'} (${be.info?.kind ?? '?'}, ${be.info?.featureLevel ?? '?'})`}`);
 } catch (e) {
   why = e instanceof Error ? e.message : String(e);
 }
@@ -192,7 +197,7 @@ const toF32 = (a: ArrayLike<number>): Float32Array => (a instanceof Float32Array
 
 /** Runs `fn` on `backend` with host inputs (float → float32) and returns outputs, first-order
  *  gradients of Σ r·y and (if `order2`) the second-order term, all read back to the host. */
-async function runOn(backend: 'cpu' | 'webgpu', makeFn: (k: Tensor[]) => Fn, host: Tensor[], consts: Tensor[], seed: number, order2: boolean): Promise<Result> {
+async function runOn(backend: string, makeFn: (k: Tensor[]) => Fn, host: Tensor[], consts: Tensor[], seed: number, order2: boolean): Promise<Result> {
   return T.scope(async () => {
     const move = async (t: Tensor): Promise<Tensor> => (backend === 'cpu' ? t : t.toBackend(backend));
     const xs = await Promise.all(host.map(move));
@@ -235,7 +240,7 @@ function compare(what: string, got: Float32Array, want: Float32Array, tol: Tol, 
   for (let i = 0; i < want.length; i++) {
     const g = got[i], w = want[i];
     if (Number.isNaN(w) || Number.isNaN(g)) {
-      assert.ok(Number.isNaN(w) && Number.isNaN(g), `${what}[${i}]: webgpu ${g}, cpu ${w}`);
+      assert.ok(Number.isNaN(w) && Number.isNaN(g), `${what}[${i}]: ${BACKEND} ${g}, cpu ${w}`);
       continue;
     }
     const d = Math.abs(g - w);
@@ -256,7 +261,7 @@ type Cov = { cases: number; grads: number; grads2: number };
 /** Runs one case on both backends and folds the comparison into `stats` / `cov`. */
 async function compareCase(label: string, makeFn: (k: Tensor[]) => Fn, host: Tensor[], consts: Tensor[], seed: number, order2: boolean, tol: Tol, stats: Stats, cov: Cov): Promise<void> {
   const cpu = await runOn('cpu', makeFn, host, consts, seed, order2);
-  const gpu = await runOn('webgpu', makeFn, host, consts, seed, order2);
+  const gpu = await runOn(BACKEND, makeFn, host, consts, seed, order2);
   assert.equal(gpu.outs.length, cpu.outs.length, `${label}: number of outputs`);
   gpu.outs.forEach((o, i) => compare(`${label}: output ${i}`, o, cpu.outs[i], tol, stats));
   assert.equal(gpu.grads.length, cpu.grads.length, `${label}: number of gradients`);
@@ -271,14 +276,14 @@ async function compareCase(label: string, makeFn: (k: Tensor[]) => Fn, host: Ten
 function report(name: string, tol: Tol, stats: Stats, cov: Cov): void {
   const w = stats.w;
   const line = `${name}: ${cov.cases} cases, ${cov.grads} grads, ${cov.grads2} 2nd-order; max abs ${stats.maxAbs.toExponential(2)}, max rel ${stats.maxRel.toExponential(2)}` +
-    (w ? `; worst ${w.what}[${w.index}] webgpu ${w.got} cpu ${w.want} (${(w.score * 100).toFixed(1)}% of tol)` : '');
+    (w ? `; worst ${w.what}[${w.index}] ${BACKEND} ${w.got} cpu ${w.want} (${(w.score * 100).toFixed(1)}% of tol)` : '');
   summary.push(line);
   assert.ok(!w || w.score <= 1, `${name} exceeds atol ${tol.atol} + rtol ${tol.rtol}: ${line}`);
   assert.ok(cov.grads > 0, `${name}: no gradient was compared`);
 }
 
 for (const [name, gen] of Object.entries(TABLE)) {
-  test(`webgpu vs cpu gradients: ${name}`, { skip: why ? `no WebGPU adapter: ${why}` : false }, async () => {
+  test(`${BACKEND} vs cpu gradients: ${name}`, { skip: why ? `no ${BACKEND} backend: ${why}` : false }, async () => {
     const tol = tolFor(name);
     const cases = fc.sample(gen, { seed: hash(name), numRuns: RUNS });
     const stats: Stats = { w: null, maxAbs: 0, maxRel: 0 };
@@ -298,7 +303,7 @@ for (const [name, gen] of Object.entries(TABLE)) {
 }
 
 for (const [name, make] of Object.entries(LARGE)) {
-  test(`webgpu vs cpu gradients at scale: ${name}`, { skip: why ? `no WebGPU adapter: ${why}` : false }, async () => {
+  test(`${BACKEND} vs cpu gradients at scale: ${name}`, { skip: why ? `no ${BACKEND} backend: ${why}` : false }, async () => {
     const tol = LARGE_TOL[name] ?? tolFor(name);
     const stats: Stats = { w: null, maxAbs: 0, maxRel: 0 };
     const cov: Cov = { cases: 0, grads: 0, grads2: 0 };
@@ -312,14 +317,14 @@ for (const [name, make] of Object.entries(LARGE)) {
   });
 }
 
-test('every gradcheck table entry was compared on webgpu (no silent gaps)', { skip: why ? `no WebGPU adapter: ${why}` : false }, () => {
+test(`every gradcheck table entry was compared on ${BACKEND} (no silent gaps)`, { skip: why ? `no ${BACKEND} backend: ${why}` : false }, () => {
   console.log(summary.map((l) => `# ${l}`).join('\n'));
   const stalePorts = Object.keys(PORTS).filter((k) => !(k in TABLE));
   assert.deepEqual(stalePorts, [], `PORTS entries without a table entry: ${stalePorts.join(', ')}`);
   const staleTol = [...Object.keys(TOL), ...Object.keys(LARGE), ...Object.keys(LARGE_TOL)].filter((k) => !(k in TABLE));
   assert.deepEqual(staleTol, [], `TOL/LARGE entries without a table entry: ${staleTol.join(', ')}`);
   const missing = Object.keys(TABLE).filter((k) => !covered.has(k));
-  assert.deepEqual(missing, [], `table entries not compared on webgpu: ${missing.join(', ')}`);
+  assert.deepEqual(missing, [], `table entries not compared on ${BACKEND}: ${missing.join(', ')}`);
   const missingLarge = Object.keys(LARGE).filter((k) => !coveredLarge.has(k));
   assert.deepEqual(missingLarge, [], `at-scale cases that did not run: ${missingLarge.join(', ')}`);
   assert.ok(Object.keys(TABLE).length > 50, `the table has only ${Object.keys(TABLE).length} entries: import broken?`);

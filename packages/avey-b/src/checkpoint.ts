@@ -80,9 +80,20 @@ const warnToStderr = (message: string): void => console.warn(`warning: ${message
  *  baseline, by `model_type`). Unknown Hugging Face fields are ignored with a warning. */
 export function readCheckpointConfig(dir: string, opts: { onWarning?: (message: string) => void } = {}): AnyConfig {
   const file = path.join(dir, 'config.json');
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new CheckpointError('readCheckpointConfig', `cannot read ${file}: ${(e as Error).message}`);
+  }
+  return parseCheckpointConfig(text, file, opts);
+}
+
+/** Parse the text of a checkpoint's config.json (`file` names it in errors); see readCheckpointConfig. */
+export function parseCheckpointConfig(text: string, file = 'config.json', opts: { onWarning?: (message: string) => void } = {}): AnyConfig {
   let raw: Record<string, unknown>;
   try {
-    raw = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+    raw = JSON.parse(text) as Record<string, unknown>;
   } catch (e) {
     throw new CheckpointError('readCheckpointConfig', `cannot read ${file}: ${(e as Error).message}`);
   }
@@ -126,6 +137,22 @@ export function loadCheckpoint(dir: string, opts: LoadOptions = {}): LoadedCheck
   const file = path.join(dir, 'model.safetensors');
   if (!fs.existsSync(file)) throw new CheckpointError('loadCheckpoint', `missing weights file ${file}`);
   const raw = safetensors.readRaw(file);
+  return modelFromWeights(config, head, raw, file, path.join(dir, 'config.json'), opts);
+}
+
+/** Load a checkpoint from its files' contents (a browser, a bundle, a fetch): the text of
+ *  config.json and the bytes of model.safetensors; validated like loadCheckpoint. */
+export function loadCheckpointFromBytes(files: { config: string; weights: Uint8Array }, opts: LoadOptions = {}): LoadedCheckpoint {
+  const config = parseCheckpointConfig(files.config, 'config.json', { onWarning: opts.onWarning });
+  const head = opts.head ?? headOfArchitecture(config.architectures?.[0]);
+  const raw = safetensors.parseBytes(files.weights, 'model.safetensors');
+  return modelFromWeights(config, head, raw, 'model.safetensors', 'config.json', opts);
+}
+
+/** The model of `config` with the weights of `raw`, after checking every key and shape. */
+function modelFromWeights(
+  config: AnyConfig, head: HeadName, raw: safetensors.RawFile, file: string, configFile: string, opts: LoadOptions,
+): LoadedCheckpoint {
   const expected = parameterShapes(config, head);
   // names any head could own (tolerated when loading another head), and the encoder's
   const headKeys = new Set<string>();
@@ -137,17 +164,17 @@ export function loadCheckpoint(dir: string, opts: LoadOptions = {}): LoadedCheck
     const want = expected.get(name);
     if (want === undefined) {
       if (headKeys.has(name)) continue; // another head's parameters
-      throw new CheckpointError('loadCheckpoint', `${file}: unexpected key '${name}' [${t.shape.join(',')}] for ${config.model_type} config ${path.join(dir, 'config.json')} (head ${head})`);
+      throw new CheckpointError('loadCheckpoint', `${file}: unexpected key '${name}' [${t.shape.join(',')}] for ${config.model_type} config ${configFile} (head ${head})`);
     }
     if (want.length !== t.shape.length || want.some((s, i) => s !== t.shape[i])) {
-      throw new CheckpointError('loadCheckpoint', `${file}: '${name}' has shape [${t.shape.join(',')}] but ${path.join(dir, 'config.json')} implies [${want.join(',')}]`);
+      throw new CheckpointError('loadCheckpoint', `${file}: '${name}' has shape [${t.shape.join(',')}] but ${configFile} implies [${want.join(',')}]`);
     }
   }
   const missing = [...expected.keys()].filter((k) => !raw.tensors.has(k));
   const missingEncoder = missing.filter((k) => encoderKeys.has(k));
   if (missingEncoder.length > 0) {
     throw new CheckpointError('loadCheckpoint', `${file}: missing key '${missingEncoder[0]}' [${expected.get(missingEncoder[0])?.join(',')}]` +
-      (missingEncoder.length > 1 ? ` (and ${missingEncoder.length - 1} more)` : '') + ` required by ${path.join(dir, 'config.json')}`);
+      (missingEncoder.length > 1 ? ` (and ${missingEncoder.length - 1} more)` : '') + ` required by ${configFile}`);
   }
   const presentHead = [...expected.keys()].filter((k) => !encoderKeys.has(k) && raw.tensors.has(k));
   if (presentHead.length > 0 && missing.length > 0) {

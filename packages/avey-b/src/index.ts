@@ -21,7 +21,7 @@ export {
 } from './avey-heads.js';
 export * from './transformer.js';
 export {
-  saveCheckpoint, loadCheckpoint, readCheckpointConfig, parameterShapes, headOfArchitecture, headOfModel,
+  saveCheckpoint, loadCheckpoint, loadCheckpointFromBytes, readCheckpointConfig, parseCheckpointConfig, parameterShapes, headOfArchitecture, headOfModel,
   CheckpointError, type AnyConfig, type AnyHeadModel, type ModelKind, type LoadOptions, type LoadedCheckpoint,
 } from './checkpoint.js';
 export { runForward, type RunForwardOptions, type RunForwardResult } from './forward.js';

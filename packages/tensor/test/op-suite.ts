@@ -26,10 +26,14 @@ export interface OpSuiteOptions {
   skipDTypes?: DType[];
   /** fail (rather than skip) when the backend cannot be initialised; default: CI=true */
   required?: boolean;
+  /** scales every property's number of runs (at least 1 each; default 1): the browser playground
+   *  runs the suite on software-rendered WebGL2 / WebGPU with fewer cases to bound CI time */
+  propertyRunsScale?: number;
 }
 
 const FC_SEED = process.env.FC_SEED ? Number(process.env.FC_SEED) : 20261123;
-const fcParams = (numRuns: number): fc.Parameters<unknown> => ({ numRuns, seed: FC_SEED, endOnFailure: true, includeErrorInReport: true });
+let runsScale = 1;
+const fcParams = (numRuns: number): fc.Parameters<unknown> => ({ numRuns: Math.max(1, Math.round(numRuns * runsScale)), seed: FC_SEED, endOnFailure: true, includeErrorInReport: true });
 
 // ---- deterministic values -------------------------------------------------------------------
 
@@ -112,6 +116,7 @@ function closeTo(got: number, want: number, tol: number): boolean {
 
 export function runOpSuite(backendName: string, opts: OpSuiteOptions = {}): void {
   const skip = new Set(opts.skipDTypes ?? []);
+  runsScale = opts.propertyRunsScale ?? 1;
   const required = opts.required ?? process.env.CI === 'true';
   let ready: Promise<string | null> | null = null;
 

@@ -19,8 +19,8 @@ import { contiguousStrides, isContiguous, sizeOf } from './kernels/wgsl.js';
 let nextId = 1;
 
 export interface WebGPUInfo {
-  /** Dawn backend: 'vulkan' or 'opengles'. */
-  readonly kind: 'vulkan' | 'opengles';
+  /** Dawn backend: 'vulkan' or 'opengles'; 'browser' for navigator.gpu. */
+  readonly kind: 'vulkan' | 'opengles' | 'browser';
   readonly featureLevel: 'core' | 'compatibility';
   readonly adapterName: string;
   readonly isFallbackAdapter: boolean;

@@ -7,6 +7,7 @@
 // device and the process segfaults. Every object returned by `create()` is therefore kept in the
 // module-level `LIVE` set until its device is disposed.
 import { BackendError } from '../errors.js';
+import { acquireBrowserDevice, browserGpu } from './browser-device.js';
 
 export type WebGPUBackendKind = 'vulkan' | 'opengles' | 'auto';
 
@@ -14,8 +15,8 @@ export interface DeviceHandle {
   readonly gpu: GPU;
   readonly adapter: GPUAdapter;
   readonly device: GPUDevice;
-  /** Dawn backend actually used. */
-  readonly kind: 'vulkan' | 'opengles';
+  /** Dawn backend actually used ('browser': the page's navigator.gpu). */
+  readonly kind: 'vulkan' | 'opengles' | 'browser';
   readonly featureLevel: 'core' | 'compatibility';
   /** e.g. "llvmpipe: Mesa 25.0.7 (LLVM 15.0.6)". */
   readonly adapterName: string;
@@ -133,6 +134,12 @@ async function tryKind(kind: 'vulkan' | 'opengles'): Promise<DeviceHandle | stri
 
 /** A device for `kind` ('auto' tries vulkan then opengles); BackendError listing every reason on failure. */
 export async function acquireDevice(opt?: WebGPUBackendKind): Promise<DeviceHandle> {
+  const nav = browserGpu();
+  if (nav) {
+    const handle: DeviceHandle = await acquireBrowserDevice(nav);
+    LIVE.add(handle);
+    return handle;
+  }
   const kind = requestedKind(opt);
   const order: ('vulkan' | 'opengles')[] = kind === 'auto' ? ['vulkan', 'opengles'] : [kind];
   const reasons: string[] = [];
