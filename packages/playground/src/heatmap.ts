@@ -11,7 +11,7 @@ function ramp(t: number): [number, number, number] {
 }
 
 export function heatmap(m: Matrix, caption: string, opts: { cell?: number; outline?: [number, number][] } = {}): HTMLElement {
-  const cell = opts.cell ?? Math.max(4, Math.min(24, Math.floor(240 / Math.max(m.rows, m.cols))));
+  const cell = opts.cell ?? Math.max(4, Math.min(48, Math.floor(240 / Math.max(m.rows, m.cols))));
   const canvas = document.createElement('canvas');
   canvas.className = 'heatmap';
   canvas.width = m.cols * cell;
@@ -35,8 +35,10 @@ export function heatmap(m: Matrix, caption: string, opts: { cell?: number; outli
     }
   }
   ctx.strokeStyle = '#e0245e';
-  ctx.lineWidth = Math.max(1, cell / 6);
-  for (const [i, j] of opts.outline ?? []) ctx.strokeRect(j * cell + 1, i * cell + 1, cell - 2, cell - 2);
+  const lw = Math.max(1, Math.floor(cell / 12));
+  ctx.lineWidth = lw;
+  // inside the cell, so neighbouring outlines stay apart
+  for (const [i, j] of opts.outline ?? []) ctx.strokeRect(j * cell + lw * 1.5, i * cell + lw * 1.5, cell - 3 * lw, cell - 3 * lw);
   canvas.dataset.cells = String(drawn);
   canvas.title = `${caption}: ${m.rows}×${m.cols}, min ${lo.toPrecision(3)}, max ${hi.toPrecision(3)}`;
   const fig = document.createElement('figure');

@@ -41,9 +41,12 @@ function renderAnswers(text: string, r: FillResult): void {
   r.candidates.forEach((cands, m) => {
     cands.forEach((c, i) => {
       let n = 0;
-      const filled = text.replace(/ ?\[MASK\]/g, (s) => (n++ === m ? c.text : s));
+      let at = 0;
+      const filled = text.replace(/ ?\[MASK\]/g, (s, offset: number) => (n++ === m ? ((at = offset), `«${c.text}»`) : s));
+      // the filled text around this mask only (the whole text is in the input above)
+      const snippet = `${at > 40 ? '…' : ''}${filled.slice(Math.max(0, at - 40), at + c.text.length + 42)}${at + c.text.length + 42 < filled.length ? '…' : ''}`;
       const tr = document.createElement('tr');
-      for (const cell of [`${m > 0 ? `mask ${m + 1}, ` : ''}${i + 1}`, JSON.stringify(c.text), c.probability.toFixed(4), filled]) {
+      for (const cell of [`${m > 0 ? `mask ${m + 1}, ` : ''}${i + 1}`, JSON.stringify(c.text), c.probability.toFixed(4), snippet]) {
         const td = document.createElement('td');
         td.textContent = cell;
         tr.append(td);
