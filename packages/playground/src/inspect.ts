@@ -1,17 +1,18 @@
-// What the model did on one input: the ranker's MaxSim scores and picks (B = 1), and every layer's
-// mixing matrix for one split. Recomputed step by step like AveyModel.encode (embed → ranker
-// preprocess → layers), reading each layer's `mixing(v)` on the way.
+// What the model did on one input, from Avey-B's trace API (AveyModel.trace, @avey/avey-b
+// trace.ts; the same data `avey trace` writes): the ranker's MaxSim scores and picks (B = 1), and
+// every layer's mixing matrix for one split — the traced matrix of a dynamic layer, the learned
+// spatial_proj of a static one (which is what its forward multiplies by).
 import * as T from '@avey/tensor';
 import { noGrad } from '@avey/autograd';
 import type { AveyForMaskedLM } from '@avey/avey-b';
 
 export interface Matrix { rows: number; cols: number; data: Float32Array }
 export interface Inspection {
-  /** (N, N) MaxSim scores of split i (row) against split j; -Infinity: not a candidate. */
+  /** (n, n) MaxSim scores of split i (row) against split j; -Infinity: not a candidate. */
   scores: Matrix | null;
-  /** (N, k) picked split indices, -1 for empty slots. */
+  /** (n, k) picked split indices, -1 for empty slots. */
   picks: number[][];
-  /** per layer: its kind and its (C, C) mixing matrix for the chosen split. */
+  /** per layer: its kind and its (L, L) mixing matrix for the chosen split. */
   layers: { kind: string; matrix: Matrix }[];
   splits: number;
 }
@@ -21,36 +22,29 @@ async function matrixOf(t: T.Tensor): Promise<Matrix> {
   return { rows, cols, data: Float32Array.from(await t.data()) };
 }
 
+/** Row `i` of a (M, L, L) tensor as (L, L). */
+const pick = (t: T.Tensor, i: number): T.Tensor => t.slice([i, 0, 0], [i + 1, t.shape[1], t.shape[2]]).reshape(t.shape.slice(1));
+
 export async function inspect(model: AveyForMaskedLM, ids: number[], split: number): Promise<Inspection> {
   const input = T.tensor(Int32Array.from(ids), { dtype: 'int32', shape: [1, ids.length] });
-  const mats: T.Tensor[] = [];
-  const kinds: string[] = [];
-  let sel: { scores: T.Tensor; indices: T.Tensor } | null = null;
-  let splits = 1;
-  noGrad(() => {
-    const x = model.embed.forward(input); // (1, T, d)
-    const { h, selection } = model.ranker.preprocess(x); // h: (M, C, d), M = splits
-    splits = h.shape[0];
-    const s = Math.min(Math.max(0, split), splits - 1);
-    if (selection) sel = { scores: selection.scores, indices: selection.indices };
-    let y = h;
-    for (const layer of model.layers) {
-      const m = layer.mixing(layer.enrich(y).v).value; // (M, C, C), static: (C, C)
-      mats.push(m.shape.length === 3 ? m.slice([s, 0, 0], [s + 1, m.shape[1], m.shape[2]]).reshape(m.shape.slice(1)) : m);
-      kinds.push(layer.kind);
-      y = layer.forward(y);
-    }
-  });
+  const { trace } = noGrad(() => model.trace(input));
+  const scores3 = trace.get('ranker.scores')!; // (1, n, n)
+  const selected = trace.get('ranker.selected')!; // (1, n, k)
+  const n = scores3.shape[1];
+  const s = Math.min(Math.max(0, split), n - 1);
   const layers: Inspection['layers'] = [];
-  for (let i = 0; i < mats.length; i++) layers.push({ kind: kinds[i], matrix: await matrixOf(mats[i]) });
-  let scores: Matrix | null = null;
-  const picks: number[][] = [];
-  const chosen = sel as { scores: T.Tensor; indices: T.Tensor } | null;
-  if (chosen) {
-    scores = await matrixOf(chosen.scores.reshape(chosen.scores.shape.slice(1)));
-    const k = chosen.indices.shape[2];
-    const iv = await chosen.indices.data();
-    for (let i = 0; i < iv.length / k; i++) picks.push(Array.from(iv.slice(i * k, (i + 1) * k)));
+  for (const [i, layer] of [...model.layers].entries()) {
+    const traced = trace.get(`layers.${i}.mixing`); // (M, L, L), dynamic layers
+    const L = trace.get(`layers.${i}.v`)!.shape[1];
+    const m = traced ? pick(traced, s) : (layer.spatial_proj as NonNullable<typeof layer.spatial_proj>).value.slice([0, 0], [L, L]);
+    layers.push({ kind: layer.kind, matrix: await matrixOf(m) });
   }
-  return { scores, picks, layers, splits };
+  const k = selected.shape[2];
+  const iv = await selected.data();
+  const picks: number[][] = [];
+  for (let i = 0; i < n; i++) picks.push(Array.from(iv.slice(i * k, (i + 1) * k)));
+  const scores = n > 1 ? await matrixOf(scores3.reshape([n, n])) : null;
+  for (const t of trace.values()) t.dispose();
+  input.dispose();
+  return { scores, picks, layers, splits: n };
 }
