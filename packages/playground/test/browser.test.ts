@@ -202,3 +202,13 @@ test('in the page, WebGPU: the op suite and the Avey-B parity fixture (when the 
   if (why) { t.skip(`no WebGPU adapter in headless Chromium with ${FLAGS.join(' ')}: ${why}`); return; }
   await selftest(t, 'webgpu');
 });
+
+test('in the page, gpu.js WebGL2: a lost WebGL context is an error naming the op, not zeros', { timeout: 300_000 }, async (t) => {
+  if (skipWithoutBrowser(t)) return;
+  const page = await open(t, 'selftest.html?backend=gpujs&suites=failures', 'done');
+  const r = (await page.evaluate(() => window.__selftest)) as SelftestReport;
+  await page.close();
+  for (const f of r.failures ?? []) t.diagnostic(`${f.ok ? 'ok' : 'FAILED'}: ${f.what}: ${f.detail}`);
+  assert.equal(r.failures?.length, 3, JSON.stringify(r.failures));
+  for (const f of r.failures!) assert.ok(f.ok, `${f.what}: ${f.detail}`);
+});

@@ -11,6 +11,7 @@ import { runOpSuite } from '../../../tensor/test/op-suite.js';
 import { runParity, type ParityResult } from './parity.js';
 import { measurePrecision, type PrecisionRow } from './precision.js';
 import { runBench, type BenchRow } from './bench.js';
+import { checkGpuFailures, type FailureCheck } from './failures.js';
 
 export interface SelftestReport {
   backend: string;
@@ -25,6 +26,8 @@ export interface SelftestReport {
   precision?: PrecisionRow[];
   /** ?suites=bench: timings of a few ops and an Avey-B forward */
   bench?: BenchRow[];
+  /** ?suites=failures (gpujs): a lost WebGL context is an error naming the op */
+  failures?: FailureCheck[];
   ms: number;
 }
 
@@ -105,6 +108,14 @@ async function main(): Promise<void> {
     for (const b of report.bench) {
       table.append(row(['timed', b.what, `${b.minMs.toFixed(1)} / ${b.medianMs.toFixed(1)} ms`, `min / median of ${b.reps}`]));
       console.log(`bench ${choice.name}: ${b.what}: ${b.minMs.toFixed(1)} / ${b.medianMs.toFixed(1)} ms (min / median of ${b.reps})`);
+    }
+  }
+  if (suites.includes('failures') && choice.name === 'gpujs') {
+    // last: it loses the backend's WebGL context for good
+    report.failures = await checkGpuFailures();
+    for (const f of report.failures) {
+      table.append(row([f.ok ? 'pass' : 'fail', f.what, '', f.detail]));
+      console.log(`failures ${choice.name}: ${f.ok ? 'pass' : 'fail'} ${f.what}: ${f.detail}`);
     }
   }
   report.ms = performance.now() - t0;

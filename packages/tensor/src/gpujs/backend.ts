@@ -90,6 +90,11 @@ export class GpuJsBackend implements Backend {
     return this.#cache.entries();
   }
 
+  /** The WebGL context gpu.js draws with (GL modes, after the first kernel), else null. */
+  get webglContext(): WebGLRenderingContext | WebGL2RenderingContext | null {
+    return (this.#gpu as unknown as { context?: WebGLRenderingContext | WebGL2RenderingContext | null }).context ?? null;
+  }
+
   /** Ops whose kernels gpu.js moved to another mode (its silent CPU fallback); empty if none. */
   get fallbacks(): readonly Fallback[] {
     return this.#cache.fallbacks;

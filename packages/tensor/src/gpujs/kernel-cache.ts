@@ -96,11 +96,28 @@ export class KernelCache {
     } catch (e) {
       // gpu.js compiles on the first call: do not keep a kernel that failed to build or run
       this.#evict(key);
+      if (this.#contextLost()) throw this.#lostError(op);
       throw new BackendError(op, `gpu.js (${this.#mode}) kernel failed for output [${output.join(',')}]: ${(e as Error).message}`);
+    }
+    // A lost WebGL context (GPU reset, too many contexts, the page's loseContext()) makes a
+    // compiled gpu.js kernel read back zeros without an error: refuse the result instead.
+    if (this.#contextLost()) {
+      this.#evict(key);
+      throw this.#lostError(op);
     }
     this.#noteMode(op, kernel);
     this.#weigh(key, output, args);
     return flatten(op, result, output);
+  }
+
+  #contextLost(): boolean {
+    const gl = (this.#gpu as unknown as { context?: { isContextLost?: () => boolean } | null }).context;
+    return gl?.isContextLost?.() === true;
+  }
+
+  #lostError(op: string): BackendError {
+    return new BackendError(op, `gpu.js (${this.#mode}): the WebGL context was lost (GPU reset or too many WebGL contexts); ` +
+      'the result of this op is discarded. Reload the page, or choose another backend');
   }
 
   /** Records what gpu.js now retains for `key` and evicts least recently used kernels (never
