@@ -93,8 +93,19 @@ export interface FormattedError {
   exitCode: number;
 }
 
+/** Control characters (a NUL from a damaged file header…) shown as \uXXXX, never raw. */
+export function printable(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 /** Maps any thrown value to the paragraph printed on stderr and the process exit code. */
 export function formatError(err: unknown, verbose: boolean): FormattedError {
+  const f = formatRaw(err, verbose);
+  return { ...f, message: printable(f.message) };
+}
+
+function formatRaw(err: unknown, verbose: boolean): FormattedError {
   const stack = verbose && err instanceof Error && err.stack ? `\n\n${err.stack}` : '';
   const cause =
     verbose && err instanceof Error && err.cause instanceof Error && err.cause.stack

@@ -67,6 +67,28 @@ test('finetune sst2: table + metrics.json + a saved model that eval scores ident
   assert.match(wrong.stderr, /has a seqcls head with 2 labels, but wnut17 needs a tokcls head with 13 labels/);
 });
 
+test('finetune runs in the one training loop: log.jsonl per step, exact resume from a checkpoint, --out never overwritten', { skip: SKIP }, () => {
+  const out = join(TMP, 'sst2-loop');
+  const args = ['finetune', 'sst2', '--checkpoint', pretrained(), ...QUICK, '--save-interval', '1', '--keep', '10', '--out', out];
+  const r = avey(args);
+  assert.equal(r.code, 0, r.stderr);
+  const losses = (dir: string) => readFileSync(join(dir, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { step: number; loss?: number; ms?: number }).filter((x) => x.loss !== undefined).map(({ ms: _ms, ...x }) => x);
+  const ref = losses(out);
+  assert.deepEqual(ref.map((x) => x.step), [1, 2, 3], '24 examples / batch 8 = 3 logged steps');
+  assert.ok(existsSync(join(out, 'loss.svg')) && existsSync(join(out, 'checkpoints', 'step-000003', 'optimizer.safetensors')));
+  const m = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8')) as { test: { accuracy: number } };
+  // the same command again: refused, nothing overwritten
+  const again = avey(args);
+  assert.equal(again.code, 2);
+  assert.match(again.stderr, /already holds a training run\. Continue it with `avey finetune sst2 --resume/);
+  // resume from step 1: steps 2 and 3 again, bit for bit, and the same test accuracy
+  const res = avey(['finetune', 'sst2', '--resume', join(out, 'checkpoints', 'step-000001'), '--backend', 'cpu', '--json']);
+  assert.equal(res.code, 0, res.stderr);
+  assert.match(res.stderr, /resuming .*step-000001 at step 1\/3/);
+  assert.deepEqual(losses(out), ref);
+  assert.equal((JSON.parse(res.stdout) as { test: { accuracy: number } }).test.accuracy, m.test.accuracy);
+});
+
 test('finetune wnut17 with the paper protocol: LR sweep × seeds, median at the best dev LR', { skip: SKIP }, () => {
   const out = join(TMP, 'wnut');
   const r = avey(['finetune', 'wnut17', '--checkpoint', pretrained(), ...QUICK, '--limit', '16', '--eval-limit', '8', '--protocol', 'paper', '--lrs', '1e-3', '1e-2', '--seeds', '2', '--out', out, '--json']);

@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { FileError, UsageError } from '../errors.js';
 import { explicitOptions, type RawArgs } from '../spec.js';
 import { openCorpus } from '../lib/corpus.js';
-import { buildConfig, checkTokenizerFits, countParameters, createModel, loadModel } from '../lib/models.js';
+import { buildConfig, checkTokenizerFits, countParameters, createModel, loadModel, readTokenizerFile } from '../lib/models.js';
 import type { JobSettings, ResumePoint } from '../train/job.js';
 import { MlmSession, type MlmSessionState, type MlmSettings } from '../train/mlm-session.js';
 import { checkBatchesFitVocab, checkBatchesSuffice, FileBatches, readBatchFile, type BatchFile, type BatchFileState } from '../train/batch-file.js';
@@ -67,8 +67,7 @@ export function usesInitOrBatches(run: PretrainRun & InitBatchesRun): boolean {
 }
 
 async function tokenizerAt(path: string): Promise<Tokenizer> {
-  const { Tokenizer } = await import('@avey/data');
-  return Tokenizer.load(path);
+  return readTokenizerFile(path, '--tokenizer');
 }
 
 /** The session of a --init and/or --batches run, fresh or resumed. */

@@ -5,7 +5,7 @@ import { commandOf, explicitOptions, type RawArgs } from '../spec.js';
 import { setupBackend } from '../lib/backend.js';
 import { openCorpus, type CorpusInfo, type CorpusUnit } from '../lib/corpus.js';
 import { trainTokenizer } from '../lib/train-tokenizer.js';
-import { buildConfig, countParameters, createModel, loadModel, readConfigFile, type ModelKind, type PresetName } from '../lib/models.js';
+import { buildConfig, countParameters, createModel, loadModel, readConfigFile, readTokenizerFile, type ModelKind, type PresetName } from '../lib/models.js';
 import { printJobSummary, runJob, type JobSettings, type ResumePoint } from '../train/job.js';
 import { MlmSession, type MlmSessionState, type MlmSettings } from '../train/mlm-session.js';
 import type { TrainSession } from '../train/loop.js';
@@ -93,16 +93,15 @@ async function createSession(job: JobSettings, resume: ResumePoint | undefined, 
     note(`warning: the corpus had ${before} documents when the run started and has ${corpus.info.documents} now: the resumed run reads different data`);
   }
   if (!resume) run.data = { corpus: corpus.info };
-  const { Tokenizer } = await import('@avey/data');
   let tok: Tokenizer;
   let model;
   let config: AnyConfig;
   if (resume) {
-    tok = Tokenizer.load(join(resume.dir, 'tokenizer.json'));
+    tok = await readTokenizerFile(join(resume.dir, 'tokenizer.json'), '--resume');
     ({ model, config } = await loadModel(resume.dir, { head: 'mlm' }));
   } else {
     if (run.tokenizer) {
-      tok = Tokenizer.load(run.tokenizer);
+      tok = await readTokenizerFile(run.tokenizer, '--tokenizer');
     } else {
       const t0 = performance.now();
       const fields = await buildConfig(run.model, run.preset, run.config_fields, {}, 'pretrain');

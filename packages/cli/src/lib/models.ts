@@ -174,8 +174,23 @@ export async function loadTokenizer(dir: string, flag = '--checkpoint'): Promise
   if (!existsSync(p)) {
     throw new FileError(p, `${flag} '${dir}' has no tokenizer.json, so text cannot be turned into token ids. Use a checkpoint written by \`avey pretrain\` (it saves the tokenizer), or copy the tokenizer.json the model was trained with into that folder.`);
   }
+  return readTokenizerFile(p, flag);
+}
+
+/** Loads a tokenizer.json; a malformed one (bad JSON or the wrong structure) is a FileError
+ *  naming the file, never a raw TypeError. */
+export async function readTokenizerFile(p: string, flag: string): Promise<Tokenizer> {
   const { Tokenizer } = await import('@avey/data');
-  return Tokenizer.load(p);
+  try {
+    return Tokenizer.load(p);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new FileError(p, `${flag}: '${p}' does not exist.`, { cause: e });
+    throw new FileError(
+      p,
+      `the tokenizer '${p}' cannot be read: ${(e as Error).message.replace(/^\w*Error: /, '')}. A tokenizer.json written by \`avey tokenizer train\` or \`avey pretrain\` (or a Hugging Face byte-level BPE tokenizer.json) is expected.`,
+      { cause: e },
+    );
+  }
 }
 
 export function vocabSizeOf(cfg: AnyConfig): number {
