@@ -107,6 +107,19 @@ test('playground: loads, answers fill-mask, draws heatmaps and the autodiff grap
   await page.close();
 });
 
+test('playground: a checkpoint picked as files replaces the model; an incomplete one is a readable error', { timeout: 900_000 }, async (t) => {
+  if (skipWithoutBrowser(t)) return;
+  const page = await open(t, 'index.html?backend=cpu', 'ready');
+  const model = join(ROOT, 'packages/playground/public/model');
+  await page.locator('#ckpt-files').setInputFiles([join(model, 'config.json')]);
+  await page.waitForFunction(() => !document.getElementById('error')!.hidden);
+  assert.match(await page.locator('#error').textContent() ?? '', /loading the checkpoint: .*model\.safetensors is missing/);
+  await page.locator('#ckpt-files').setInputFiles(['config.json', 'model.safetensors', 'tokenizer.json'].map((f) => join(model, f)));
+  await page.waitForFunction(() => document.getElementById('model-info')!.textContent!.startsWith('model: dropped checkpoint') && document.getElementById('error')!.hidden);
+  assert.equal(await page.locator('#answers tbody tr').count(), 5);
+  await page.close();
+});
+
 test('playground: a bad ?backend= is a readable error in the page', { timeout: 120_000 }, async (t) => {
   if (skipWithoutBrowser(t)) return;
   const page = await browser!.newPage();
