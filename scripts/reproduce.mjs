@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // Small-scale reproduction of the Avey-B paper through the `avey` CLI (docs/reproduction.md).
 //
-//   node scripts/reproduce.mjs [--scale quick|full|shuffled|long] [--seeds 3] [--only pretrain|finetune|eval|report] [--dry-run]
+//   node scripts/reproduce.mjs [--scale quick|full|shuffled|long|niah] [--seeds 3] [--only pretrain|finetune|eval|report] [--dry-run]
 //
 // full: the study; shuffled: Avey-B and the Transformer again on the training documents in a seeded
-// random order (scripts/reproduce-corpus.mjs); long: 2500 pretraining steps; quick: a smoke test.
+// random order (scripts/reproduce-corpus.mjs); long: 2500 pretraining steps; quick: a smoke test;
+// niah: the long-context needle-in-a-haystack study (scripts/reproduce-niah.mjs).
 // One tokenizer, then MLM pretraining of Avey-B (tiny), the Transformer baseline of similar size and
 // two Avey-B ablations on the same corpus / steps / schedule; then fine-tuning on one task per family
 // over several seeds, zero-shot SQuAD passage retrieval, needle-in-a-haystack at growing lengths.
@@ -39,10 +40,15 @@ function opt(name, dflt) {
   return v;
 }
 const SCALE = opt('scale', 'full');
-if (!['quick', 'full', 'long', 'shuffled'].includes(SCALE)) throw new Error(`--scale must be quick, full, long or shuffled, got ${SCALE}`);
+if (!['quick', 'full', 'long', 'shuffled', 'niah'].includes(SCALE)) throw new Error(`--scale must be quick, full, long, shuffled or niah, got ${SCALE}`);
 const SEEDS = Number(opt('seeds', 3));
 const ONLY = opt('only', 'all');
 const DRY = argv.includes('--dry-run');
+if (SCALE === 'niah') {
+  const { runNiahStudy } = await import('./reproduce-niah.mjs');
+  runNiahStudy({ repo, seeds: SEEDS, only: ONLY, dry: DRY });
+  process.exit(0);
+}
 const DATA = opt('data', process.env.AVEY_DATASETS ?? '/work/shared/datasets');
 
 // ---------------------------------------------------------------- the study's settings

@@ -1,0 +1,130 @@
+// The long-context NIAH study (the paper's Table 14, small scale), run by
+//   node scripts/reproduce.mjs --scale niah [--seeds 1] [--only report]
+// Each model is fine-tuned with `avey finetune niah` at TRAIN_LEN tokens and tested at every EVAL_LENS
+// length in the same process. Runs go to runs/repro/niah/ and are skipped when done; the table is
+// written to docs/reproduction/results-niah.json and spliced into docs/reproduction.md (repro-niah-lengths).
+import { spawnSync, execSync } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { formatSeconds, spliceBlock, extractBlock } from './reproduce-lib.mjs';
+
+export const NIAH_STUDY = {
+  trainLen: 1024,
+  evalLens: [1024, 4096, 16384, 65536],
+  limit: 512,
+  evalLimit: 10,
+  batch: 8,
+  lr: 5e-3,
+  needle: 'word',
+  vocab: 8192,
+};
+
+/** Models: how each starting checkpoint is made (`avey pretrain` arguments after the common ones). */
+const MODELS = [
+  { id: 'avey-b-init', label: 'Avey-B tiny, random init', model: 'avey-b', config: null, steps: 1, lr: 1e-12 },
+  { id: 'transformer-learned', label: 'Transformer (2 layers), learned positions, random init', model: 'transformer', config: { num_hidden_layers: 2, max_position_embeddings: 1024 }, steps: 1, lr: 1e-12 },
+  { id: 'transformer-sinusoidal', label: 'Transformer (2 layers), sinusoidal positions, random init', model: 'transformer', config: { num_hidden_layers: 2, max_position_embeddings: 65536, position_embedding_type: 'sinusoidal' }, steps: 1, lr: 1e-12 },
+  { id: 'avey-b-pretrained', label: 'Avey-B tiny, pretrained 200 steps', model: 'avey-b', config: null, steps: 200, lr: 2e-3 },
+];
+
+export function runNiahStudy({ repo, seeds, only, dry }) {
+  const ROOT = join(repo, 'runs', 'repro', 'niah');
+  const AVEY = join(repo, 'packages', 'cli', 'bin', 'avey.mjs');
+  const t0 = Date.now();
+  const git = () => { try { return execSync('git log -1 --oneline', { cwd: repo, encoding: 'utf8' }).trim(); } catch { return null; } };
+  const writeJson = (f, x) => { mkdirSync(dirname(f), { recursive: true }); writeFileSync(f, `${JSON.stringify(x, null, 2)}\n`); };
+  const readJson = (f) => JSON.parse(readFileSync(f, 'utf8'));
+  const run = (args, outFile, logFile) => {
+    const cmd = ['node', 'packages/cli/bin/avey.mjs', ...args].join(' ');
+    process.stderr.write(`[${formatSeconds((Date.now() - t0) / 1000)}] $ ${cmd}\n`);
+    if (dry) return { wall: 0, cmd };
+    mkdirSync(dirname(outFile), { recursive: true });
+    const out = openSync(outFile, 'w');
+    const err = openSync(logFile, 'w');
+    const start = Date.now();
+    const r = spawnSync(process.execPath, [AVEY, ...args], { cwd: repo, stdio: ['ignore', out, err], env: { ...process.env, CI: '1' } });
+    closeSync(out);
+    closeSync(err);
+    const wall = (Date.now() - start) / 1000;
+    if (r.status !== 0) throw new Error(`avey exited with ${r.status ?? r.signal} after ${wall.toFixed(1)} s: ${cmd}\n${readFileSync(logFile, 'utf8').split('\n').slice(-8).join('\n')}`);
+    process.stderr.write(`    done in ${formatSeconds(wall)}\n`);
+    return { wall, cmd };
+  };
+  const S = NIAH_STUDY;
+  const tokenizer = join(ROOT, 'tokenizer.json');
+  const ptDir = (m) => join(ROOT, 'pretrain', m.id);
+  const ftDir = (m, seed) => join(ROOT, 'finetune', m.id, `seed-${seed}`);
+  const phase = (p) => only === 'all' || only === p;
+
+  const pretrain = (m) => {
+      const dir = ptDir(m);
+      if (existsSync(join(dir, 'driver.json'))) return;
+      rmSync(dir, { recursive: true, force: true });
+      const args = ['pretrain', '--model', m.model, '--preset', 'tiny', '--tokenizer', tokenizer, '--batch', '4', '--seq-len', '256',
+        '--steps', String(m.steps), '--lr', String(m.lr), '--seed', '11', '--eval-interval', '0', '--keep', '1', '--out', dir, '--json', '--backend', 'cpu'];
+      if (m.config) {
+        const cfg = join(ROOT, 'configs', `${m.id}.json`);
+        writeJson(cfg, m.config);
+        args.splice(5, 0, '--config', cfg);
+      }
+      const r = run(args, join(ROOT, 'pretrain', `${m.id}.out.json`), join(ROOT, 'pretrain', `${m.id}.log`));
+      if (!dry) writeJson(join(dir, 'driver.json'), { wall_s: r.wall, command: r.cmd, finished: new Date().toISOString(), git: git() });
+  };
+  if (phase('pretrain') || phase('finetune')) {
+    if (!existsSync(tokenizer)) run(['tokenizer', 'train', '--vocab-size', String(S.vocab), '--out', tokenizer, '--json', '--backend', 'cpu'], join(ROOT, 'tokenizer.out.json'), join(ROOT, 'tokenizer.log'));
+  }
+  // model by model (its starting checkpoint, then its seeds), in MODELS order
+  for (const m of MODELS) {
+    if (phase('pretrain') || phase('finetune')) pretrain(m);
+    if (!phase('finetune')) continue;
+    for (let seed = 0; seed < seeds; seed++) {
+      {
+        const dir = ftDir(m, seed);
+        if (existsSync(join(dir, 'driver.json'))) continue;
+        rmSync(dir, { recursive: true, force: true });
+        const args = ['finetune', 'niah', '--checkpoint', ptDir(m), '--train-len', S.trainLen, '--eval-lens', S.evalLens.join(','), '--needle', S.needle,
+          '--limit', S.limit, '--eval-limit', S.evalLimit, '--batch', S.batch, '--lr', S.lr, '--seed', seed, '--out', dir, '--json', '--backend', 'cpu'].map(String);
+        const r = run(args, join(dir, 'stdout.json'), join(dir, 'log.txt'));
+        if (!dry) {
+          rmSync(join(dir, 'model'), { recursive: true, force: true });
+          writeJson(join(dir, 'driver.json'), { wall_s: r.wall, command: r.cmd, finished: new Date().toISOString(), git: git() });
+        }
+      }
+    }
+  }
+  if (dry) return;
+  // ---- report
+  const rows = [];
+  for (const m of MODELS) {
+    for (let seed = 0; seed < seeds; seed++) {
+      const dir = ftDir(m, seed);
+      if (!existsSync(join(dir, 'driver.json'))) continue;
+      const r = readJson(join(dir, 'metrics.json'));
+      rows.push({ model: m.id, label: m.label, seed, steps: r.steps, train_seconds: r.train_seconds, final_loss: r.final_loss, train_words: r.train_words, results: r.results, wall_s: readJson(join(dir, 'driver.json')).wall_s, git: readJson(join(dir, 'driver.json')).git });
+    }
+  }
+  const pct = (x) => (x === undefined || x === null || Number.isNaN(x) ? '–' : (100 * x).toFixed(1));
+  const lines = [
+    '| model | length (tokens) | ≈ words | set-F1 % | exact acc. % | exact acc. 0 / 1 distractor % | hit target / distractor / both / none % | wall | peak RSS MB |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+  ];
+  for (const r of rows) {
+    for (const x of r.results) {
+      if (x.status !== 'ok') {
+        lines.push(`| ${r.label} | ${x.length_tokens} | – | ${x.status} | – | – | ${x.reason.replace(/^(not supported|skipped): /, '')} | – | – |`);
+        continue;
+      }
+      const o = x.outcomes;
+      lines.push(`| ${r.label} | ${x.length_tokens} | ${x.words.toLocaleString('en-US')} | ${pct(x.set_f1)} | ${pct(x.accuracy)} | ${pct(x.accuracy_no_distractor)} / ${pct(x.accuracy_with_distractor)} | ${['target', 'distractor', 'both', 'none'].map((k) => pct(o[k])).join(' / ')} | ${formatSeconds(x.wall_s)} | ${x.peak_rss_mb.toLocaleString('en-US')} |`);
+    }
+  }
+  const table = lines.join('\n');
+  const results = { scale: 'niah', seeds, settings: S, models: MODELS, runs: rows, generated: new Date().toISOString(), git_head: git(), machine: { cpus: Number(execSync('nproc', { encoding: 'utf8' }).trim()), node: process.version } };
+  writeJson(join(ROOT, 'results.json'), results);
+  writeJson(join(repo, 'docs', 'reproduction', 'results-niah.json'), results);
+  const docFile = join(repo, 'docs', 'reproduction.md');
+  let doc = readFileSync(docFile, 'utf8');
+  if (extractBlock(doc, 'repro-niah-lengths') === null) process.stderr.write('reproduce: docs/reproduction.md has no repro-niah-lengths markers\n');
+  else writeFileSync(docFile, spliceBlock(doc, 'repro-niah-lengths', table));
+  process.stderr.write(`${table}\n`);
+}
