@@ -103,12 +103,25 @@ export function runNiahStudy({ repo, seeds, only, dry }) {
       rows.push({ model: m.id, label: m.label, seed, steps: r.steps, train_seconds: r.train_seconds, final_loss: r.final_loss, train_words: r.train_words, results: r.results, wall_s: readJson(join(dir, 'driver.json')).wall_s, git: readJson(join(dir, 'driver.json')).git });
     }
   }
+  const results = { scale: 'niah', seeds, settings: S, models: MODELS, runs: rows, generated: new Date().toISOString(), git_head: git(), machine: { cpus: Number(execSync('nproc', { encoding: 'utf8' }).trim()), node: process.version } };
+  const table = renderNiahTable(results);
+  writeJson(join(ROOT, 'results.json'), results);
+  writeJson(join(repo, 'docs', 'reproduction', 'results-niah.json'), results);
+  const docFile = join(repo, 'docs', 'reproduction.md');
+  let doc = readFileSync(docFile, 'utf8');
+  if (extractBlock(doc, 'repro-niah-lengths') === null) process.stderr.write('reproduce: docs/reproduction.md has no repro-niah-lengths markers\n');
+  else writeFileSync(docFile, spliceBlock(doc, 'repro-niah-lengths', table));
+  process.stderr.write(`${table}\n`);
+}
+
+/** The markdown table of docs/reproduction.md's repro-niah-lengths block, from results-niah.json. */
+export function renderNiahTable(results) {
   const pct = (x) => (x === undefined || x === null || Number.isNaN(x) ? '–' : (100 * x).toFixed(1));
   const lines = [
     '| model | length (tokens) | ≈ words | set-F1 % | exact acc. % | exact acc. 0 / 1 distractor % | hit target / distractor / both / none % | wall | peak RSS MB |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
-  for (const r of rows) {
+  for (const r of results.runs) {
     for (const x of r.results) {
       if (x.status !== 'ok') {
         lines.push(`| ${r.label} | ${x.length_tokens} | – | ${x.status} | – | – | ${x.reason.replace(/^(not supported|skipped): /, '')} | – | – |`);
@@ -118,13 +131,5 @@ export function runNiahStudy({ repo, seeds, only, dry }) {
       lines.push(`| ${r.label} | ${x.length_tokens} | ${x.words.toLocaleString('en-US')} | ${pct(x.set_f1)} | ${pct(x.accuracy)} | ${pct(x.accuracy_no_distractor)} / ${pct(x.accuracy_with_distractor)} | ${['target', 'distractor', 'both', 'none'].map((k) => pct(o[k])).join(' / ')} | ${formatSeconds(x.wall_s)} | ${x.peak_rss_mb.toLocaleString('en-US')} |`);
     }
   }
-  const table = lines.join('\n');
-  const results = { scale: 'niah', seeds, settings: S, models: MODELS, runs: rows, generated: new Date().toISOString(), git_head: git(), machine: { cpus: Number(execSync('nproc', { encoding: 'utf8' }).trim()), node: process.version } };
-  writeJson(join(ROOT, 'results.json'), results);
-  writeJson(join(repo, 'docs', 'reproduction', 'results-niah.json'), results);
-  const docFile = join(repo, 'docs', 'reproduction.md');
-  let doc = readFileSync(docFile, 'utf8');
-  if (extractBlock(doc, 'repro-niah-lengths') === null) process.stderr.write('reproduce: docs/reproduction.md has no repro-niah-lengths markers\n');
-  else writeFileSync(docFile, spliceBlock(doc, 'repro-niah-lengths', table));
-  process.stderr.write(`${table}\n`);
+  return lines.join('\n');
 }

@@ -118,3 +118,13 @@ for (const name of ['results.json', 'results-shuffled.json']) {
     }
   });
 }
+
+test('docs/reproduction.md shows exactly the NIAH length table rendered from docs/reproduction/results-niah.json', async () => {
+  const resultsFile = join(repo, 'docs', 'reproduction', 'results-niah.json');
+  if (!existsSync(resultsFile)) return; // the optional long-context pass (node scripts/reproduce.mjs --scale niah)
+  // @ts-expect-error plain ESM helper without type declarations
+  const { renderNiahTable } = await import('../../scripts/reproduce-niah.mjs');
+  const doc = readFileSync(join(repo, 'docs', 'reproduction.md'), 'utf8');
+  const results = JSON.parse(readFileSync(resultsFile, 'utf8'));
+  assert.equal(lib.extractBlock(doc, 'repro-niah-lengths'), (renderNiahTable(results) as string).trim(), 'run node scripts/reproduce.mjs --scale niah --seeds 1 --only report');
+});
