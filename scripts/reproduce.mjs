@@ -46,7 +46,7 @@ const ONLY = opt('only', 'all');
 const DRY = argv.includes('--dry-run');
 if (SCALE === 'niah') {
   const { runNiahStudy } = await import('./reproduce-niah.mjs');
-  runNiahStudy({ repo, seeds: SEEDS, only: ONLY, dry: DRY });
+  runNiahStudy({ repo, seeds: SEEDS, only: ONLY, dry: DRY, models: opt('models', undefined) });
   process.exit(0);
 }
 const DATA = opt('data', process.env.AVEY_DATASETS ?? '/work/shared/datasets');

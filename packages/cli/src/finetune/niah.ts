@@ -130,6 +130,7 @@ export async function evaluateLengths(
   padId: number,
   s: Pick<NiahSettings, 'evalLens' | 'evalLimit' | 'batch' | 'trainLen' | 'memFraction'>,
   note: (line: string) => void,
+  onRow?: (rows: LengthResult[]) => void,
 ): Promise<LengthResult[]> {
   const { scoreNiah } = await import('@avey/data');
   const rows: LengthResult[] = [];
@@ -180,6 +181,7 @@ export async function evaluateLengths(
       wall_s: Math.round(wall * 100) / 100, peak_rss_mb: Math.round(peakRssMb()), rss_growth_mb: Math.round(growth),
     };
     rows.push(row);
+    onRow?.(rows);
     note(`  ${L} tokens (~${row.words} words): accuracy ${formatNumber(row.accuracy!)}, set-F1 ${formatNumber(row.set_f1!)} on ${row.examples} examples, ${formatDuration(wall * 1000)}, peak RSS ${row.peak_rss_mb} MB`);
   }
   return rows;
@@ -264,12 +266,13 @@ export async function runNiahFinetune(ctx: NiahRunContext, s: NiahSettings): Pro
   const model = r.model;
   train.length = 0;
   note(`  trained ${r.steps} steps in ${formatDuration(r.ms)}`);
-  const rows = await evaluateLengths(model, model.config as AnyConfig, gen, padId, s, note);
+  // the model first, then metrics.json after every length (complete: false until the last), so an
+  // interrupted long evaluation keeps what it measured and `avey eval niah` can continue it
   mkdirSync(ctx.out, { recursive: true });
   const { saveCheckpoint } = await import('@avey/avey-b');
   await saveCheckpoint(join(ctx.out, 'model'), model);
   ctx.tok.save(join(ctx.out, 'model', 'tokenizer.json'));
-  const report = {
+  const reportOf = (rows: LengthResult[], complete: boolean) => ({
     task: 'niah', checkpoint: ctx.checkpoint, protocol: 'niah-lengths', lengths_in: 'tokens',
     train_len: s.trainLen, train_words: wordsPerExample, eval_lens: s.evalLens, needle: s.needle, haystack: s.haystack,
     train_examples: s.limit, eval_examples: s.evalLimit, seed: s.seed, distractor_mix: d.NIAH_MIX, guess_line: d.NIAH_GUESS_LINE,
@@ -279,7 +282,10 @@ export async function runNiahFinetune(ctx: NiahRunContext, s: NiahSettings): Pro
     // the shortest tested length in the shape of the other tasks' reports ({dev, test} metrics)
     dev_examples: 0, test_examples: s.evalLimit, primary_metric: 'set_f1', dev: {},
     test: Object.fromEntries(Object.entries({ set_f1: rows.find((x) => x.status === 'ok')?.set_f1, accuracy: rows.find((x) => x.status === 'ok')?.accuracy }).filter(([, v]) => v !== undefined)),
-  };
+    complete,
+  });
+  const rows = await evaluateLengths(model, model.config as AnyConfig, gen, padId, s, note, (done) => writeAtomic(join(ctx.out, 'metrics.json'), `${JSON.stringify(reportOf(done, false), null, 2)}\n`));
+  const report = reportOf(rows, true);
   writeAtomic(join(ctx.out, 'metrics.json'), `${JSON.stringify(report, null, 2)}\n`);
   if (ctx.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   else process.stdout.write(`${lengthTable(rows, d.NIAH_GUESS_LINE)}fine-tuned model: ${join(ctx.out, 'model')}\nmetrics: ${join(ctx.out, 'metrics.json')}\n`);
