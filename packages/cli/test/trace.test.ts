@@ -92,3 +92,22 @@ test('avey trace: usage and file errors are clear, with no stack trace', () => {
   for (const r of [both, noText, wrong]) assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
   assert.equal(existsSync(join(dir.dir, 'o.safetensors')), false);
 });
+
+test('avey trace --text: tokenised with the checkpoint\'s tokenizer.json; the heatmaps name the tokens', async () => {
+  const { BpeTrainer } = await import('@avey/data');
+  const t = new BpeTrainer({ vocabSize: 280 });
+  t.feed('the cat sat on the mat. the dog sat on the log. '.repeat(20));
+  const tok = t.finish();
+  const ck = join(dir.dir, 'ckpt-text');
+  await saveCheckpoint(ck, createAvey(aveyConfig({ vocab_size: tok.vocabSize, d_embed: 8, n_layers: 2, chunk_size: 4, k: 2 }), 'mlm', { seed: 1 }));
+  tok.save(join(ck, 'tokenizer.json'));
+  const out = join(dir.dir, 'text.safetensors');
+  const r = avey(['trace', '--checkpoint', ck, '--text', 'the cat sat on the mat', '--output', out, '--svg', join(dir.dir, 'svg-text'), '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  const ids = tok.encode('the cat sat on the mat', { addSpecialTokens: false }).ids.length + (tok.special.eos !== null ? 1 : 0);
+  const n = Math.ceil(ids / 4);
+  assert.deepEqual(JSON.parse(r.stdout).tensors['ranker.scores'].shape, [1, n, n]);
+  const svg = readFileSync(join(dir.dir, 'svg-text', 'layer1-mixing-b0-split0.svg'), 'utf8');
+  const first = tok.decode([tok.encode('the cat sat on the mat', { addSpecialTokens: false }).ids[0]]).replace(/ /g, '␣');
+  assert.ok(svg.includes(`>0 ${first}</text>`), `column 0 is labelled with its token ${JSON.stringify(first)}`);
+});

@@ -43,12 +43,15 @@ export async function runTraceCommand(args: RawArgs): Promise<void> {
     throw new UsageError(`--checkpoint '${dir}' is a ${config.model_type} model; \`avey trace\` looks inside Avey-B models only.`, 'trace');
   }
   let ids: Tensor;
+  /** The text's tokens (for the heatmaps' labels), when --text was given. */
+  let tokens: string[] | undefined;
   if (a.text !== undefined) {
     const tok = await loadTokenizer(dir);
     checkTokenizerFits(tok, config, dir);
     const list = tok.encode(a.text, { addSpecialTokens: false }).ids;
     if (tok.special.eos !== null) list.push(tok.special.eos);
     if (list.length === 0) throw new UsageError('--text gives no tokens.', 'trace');
+    tokens = list.map((id) => tok.decode([id]).replace(/ /g, '␣'));
     ids = T.tensor(Int32Array.from(list), { dtype: 'int32', shape: [1, list.length] });
   } else {
     const file = resolve(a.input as string);
@@ -117,6 +120,8 @@ export async function runTraceCommand(args: RawArgs): Promise<void> {
           subtitle: 'row t: the weights token t gives each token u (out_t = Σ_u S̃[t, u] v_u)',
           rowLabel: 'output token t',
           colLabel: 'input token u',
+          // token labels when each row is one token of this split (with compression; --text)
+          ...(tokens && L === config.chunk_size ? { names: Array.from({ length: L }, (_, t) => tokens![split * L + t] ?? '(pad)') } : {}),
         }));
         svgs.push(file);
       }

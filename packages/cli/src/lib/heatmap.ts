@@ -8,6 +8,8 @@ export interface HeatmapOptions {
   subtitle?: string;
   /** Axis captions. */
   rowLabel: string;
+  /** Names of the rows = columns (e.g. tokens), shown beside the indices (cut to 12 characters). */
+  names?: readonly string[];
   colLabel: string;
   /** Cells to outline: [row, col, label]. */
   marks?: readonly (readonly [number, number, string])[];
@@ -30,7 +32,9 @@ export function heatmapSvg(data: ArrayLike<number>, rows: number, cols: number, 
   for (let i = 0; i < rows * cols; i++) if (Number.isFinite(data[i])) scale = Math.max(scale, Math.abs(data[i]));
   if (scale === 0) scale = 1;
   const cell = Math.max(6, Math.min(40, Math.floor(640 / Math.max(rows, cols))));
-  const left = 56, top = 64, barW = 14;
+  const names = opts.names?.map((n) => (n.length > 12 ? `${n.slice(0, 11)}…` : n));
+  const nameW = names ? 7 * Math.max(0, ...names.map((n) => n.length)) + 6 : 0;
+  const left = 56 + nameW, top = 64 + nameW, barW = 14;
   const textW = 6.5 * Math.max(opts.title.length, opts.subtitle?.length ?? 0) + left;
   const W = Math.ceil(Math.max(left + cols * cell + 90, textW)), H = top + rows * cell + 44;
   const out: string[] = [
@@ -38,19 +42,24 @@ export function heatmapSvg(data: ArrayLike<number>, rows: number, cols: number, 
     `<rect width="${W}" height="${H}" fill="white"/>`,
     `<text x="${left}" y="18" font-size="13" font-weight="bold">${esc(opts.title)}</text>`,
     opts.subtitle ? `<text x="${left}" y="34" fill="#333">${esc(opts.subtitle)}</text>` : '',
-    `<text x="${left}" y="${top - 18}">${esc(opts.colLabel)} →</text>`,
+    `<text x="${left}" y="${top - 18 - nameW}">${esc(opts.colLabel)} →</text>`,
     `<text transform="translate(14 ${top + (rows * cell) / 2}) rotate(-90)" text-anchor="middle">${esc(opts.rowLabel)} →</text>`,
   ];
   const every = Math.max(1, Math.ceil(14 / cell));
   for (let r = 0; r < rows; r++) {
-    if (r % every === 0) out.push(`<text x="${left - 4}" y="${top + r * cell + cell / 2 + 4}" text-anchor="end">${r}</text>`);
+    if (r % every === 0) out.push(`<text x="${left - 4}" y="${top + r * cell + cell / 2 + 4}" text-anchor="end">${names?.[r] !== undefined ? `${esc(names[r])} ` : ''}${r}</text>`);
     for (let c = 0; c < cols; c++) {
       const v = data[r * cols + c];
       const fill = Number.isFinite(v) ? colour(v / scale) : '#d0d0d0';
       out.push(`<rect x="${left + c * cell}" y="${top + r * cell}" width="${cell}" height="${cell}" fill="${fill}"><title>[${r}, ${c}] = ${Number.isFinite(v) ? v : String(v)}</title></rect>`);
     }
   }
-  for (let c = 0; c < cols; c += every) out.push(`<text x="${left + c * cell + cell / 2}" y="${top - 4}" text-anchor="middle">${c}</text>`);
+  for (let c = 0; c < cols; c += every) {
+    const x = left + c * cell + cell / 2;
+    out.push(names?.[c] !== undefined
+      ? `<text transform="translate(${x + 4} ${top - 4}) rotate(-90)">${c} ${esc(names[c])}</text>`
+      : `<text x="${x}" y="${top - 4}" text-anchor="middle">${c}</text>`);
+  }
   for (const [r, c, label] of opts.marks ?? []) {
     out.push(`<rect x="${left + c * cell + 1}" y="${top + r * cell + 1}" width="${cell - 2}" height="${cell - 2}" fill="none" stroke="black" stroke-width="2"/>`);
     if (cell >= 12) out.push(`<text x="${left + c * cell + cell / 2}" y="${top + r * cell + cell / 2 + 4}" text-anchor="middle" font-weight="bold">${esc(label)}</text>`);
