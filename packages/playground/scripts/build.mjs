@@ -90,6 +90,7 @@ export async function buildPlayground(outDir = join(PKG, 'dist'), { dev = false 
     target: 'es2022',
     sourcemap: true,
     minify: !dev,
+    keepNames: true, // error class names (BackendError, ShapeError, …) stay readable in the page
     external: ['webgpu'], // dawn.node: the Node-only WebGPU binding, never loaded in a browser
     plugins: [nodeBuiltins],
     // the op suite reads these two at load; a page has no environment
