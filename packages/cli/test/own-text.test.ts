@@ -70,6 +70,7 @@ test('one sentence per line: one document per line, 5 % held out by the id hash'
   assert.equal(data.corpus.held_out.method, 'hash');
   assert.ok((data.corpus.held_out.heldOut ?? 0) > 0 && (data.corpus.held_out.train ?? 0) > 300);
   assert.match(stderr, /reviews\.txt: 400 documents \(one per line\)/);
+  assert.match(stderr, /data: 1 file\(s\), documents shuffled/);
 });
 
 test('blank-line paragraphs: one document per paragraph', () => {
@@ -110,7 +111,7 @@ test('CRLF line endings and a UTF-8 BOM: lines and blank-line paragraphs found a
   const crlf = write('crlf/windows.txt', `\ufeff${lines.join('\r\n')}\r\n`);
   const paras = write('crlf/paras.txt', `\ufeff${lines.slice(0, 40).join('\r\n\r\n')}\r\n`);
   const { data } = pretrain('crlf', [crlf, paras]);
-  assert.deepEqual(units(data), [['windows.txt', 'line', 150], ['paras.txt', 'paragraph', 40]]);
+  assert.deepEqual(units(data), [['paras.txt', 'paragraph', 40], ['windows.txt', 'line', 150]]); // listed by name
 });
 
 test('--validation-corpus: held-out text from its own file; --corpus-unit overrides auto', () => {

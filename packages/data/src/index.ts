@@ -10,6 +10,7 @@ export { ListSource, textsSource, documentTexts, type Document, type DocumentSou
 export { embeddedCorpus, embeddedDocuments, isHeldOut, emailBody, EMBEDDED_CORPORA, type EmbeddedCorpusName, type SplitOptions, type EmbeddedCorpusOptions } from './corpus/embedded.js';
 export { FileSource, type FileCorpusOptions, type FileStats } from './corpus/files.js';
 export { textDocs, decodeTextDoc, hasBlankLineParagraphs, cutPoint, DEFAULT_MAX_DOC_BYTES, type TextDoc, type TextUnit } from './corpus/text-docs.js';
+export { windowShuffled, DEFAULT_SHUFFLE_WINDOW } from './corpus/shuffle.js';
 export { splitHeldOut, filterSource, MIN_SPLIT_DOCUMENTS, type HeldOutSplitOptions, type HeldOutSplitReport } from './corpus/split.js';
 export { MlmBatcher, applyMask, maskCount, roundHalfEven, type MlmBatch, type MlmOptions, type MlmState, type MaskOptions, type MaskStrategy, type MlmTokenizer } from './mlm.js';
 export { readSst2, readSick, pairText, SST2_LABELS, SICK_LABELS, type ReadResult, type ReadOptions, type Sst2Example, type SickExample } from './datasets/classification.js';

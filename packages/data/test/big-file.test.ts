@@ -1,8 +1,9 @@
 // Large text files stream: peak memory does not grow with the file's size. Two files are generated
 // in a temp dir (never committed) — a small one and one 8× larger, each half one-sentence-per-line
 // and half a single line of many MB — and streamed in a child process as `avey pretrain` reads
-// them (auto unit, held-out split, a pass over the training documents); their peak RSS must be
-// within 48 MB of each other although the files differ by 7× the small one's size.
+// them (auto unit, held-out split, a pass over the training documents); their peak RSS must differ
+// by less than 48 MB and less than 3/4 of the difference in file size (64 MB: 42 MB), which reading
+// a file whole would exceed.
 // CI size: 8 MB and 64 MB (a few seconds). Benchmark size: AVEY_BIG_FILE_MB=400 (the large file's
 // MB; the small one is 1/8 of it).
 import { test } from 'node:test';
@@ -65,7 +66,9 @@ test(`a ${BIG_MB} MB text file streams in the memory of a ${BIG_MB / 8} MB one (
       assert.ok(x.report.train > 0 && x.report.heldOut > 0);
     }
     assert.ok(b.chars > 0.9 * 0.95 * BIG_MB * 1e6, `read the whole file: ${b.chars} characters`);
-    assert.ok(b.maxRssMB - a.maxRssMB < 48, `peak RSS ${a.maxRssMB.toFixed(0)} MB → ${b.maxRssMB.toFixed(0)} MB for ${BIG_MB / 8} → ${BIG_MB} MB`);
+    // reading either file whole would add at least its size; streaming adds GC slack only
+    const limit = Math.min(48, 0.75 * (BIG_MB - BIG_MB / 8));
+    assert.ok(b.maxRssMB - a.maxRssMB < limit, `peak RSS ${a.maxRssMB.toFixed(0)} MB → ${b.maxRssMB.toFixed(0)} MB for ${BIG_MB / 8} → ${BIG_MB} MB (limit +${limit.toFixed(0)} MB)`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

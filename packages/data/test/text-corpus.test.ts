@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { join } from 'node:path';
 import { readFileSync, rmSync } from 'node:fs';
-import { BpeTrainer, DataError, decodeTextDoc, FileSource, hasBlankLineParagraphs, splitHeldOut, textDocs, textsSource, type TextUnit } from '../src/index.js';
+import { BpeTrainer, DataError, decodeTextDoc, windowShuffled, FileSource, hasBlankLineParagraphs, splitHeldOut, textDocs, textsSource, type TextUnit } from '../src/index.js';
 import { tmpDir, tmpFile } from './helpers.js';
 
 const enc = new TextEncoder();
@@ -151,4 +151,31 @@ test('BpeTrainer.report: the size reached and why merging stopped (too little te
   enough.feed('the cat sat on the mat. the cat sat.');
   assert.equal(enough.finish().vocabSize, 270);
   assert.deepEqual([enough.report?.stop, enough.report?.reached, enough.report?.merges], ['size', 270, 8]);
+});
+
+test('windowShuffled: a seeded permutation within windows, resumable from any index; FileSource.fileOrderSeed permutes the files', () => {
+  fc.assert(
+    fc.property(fc.integer({ min: 0, max: 60 }), fc.integer({ min: 1, max: 9 }), fc.integer({ min: 0, max: 1000 }), (n, window, seed) => {
+      const src = textsSource('s', Array.from({ length: n }, (_, i) => `d${i}`));
+      const sh = windowShuffled(src, seed, window);
+      const all = [...sh.iterate()];
+      assert.deepEqual(all.map((d) => d.index), all.map((_, i) => i));
+      const texts = all.map((d) => d.doc.text);
+      assert.deepEqual([...texts].sort(), src.ids().map((_, i) => `d${i}`).sort());
+      texts.forEach((t, i) => assert.equal(Math.floor(Number(t.slice(1)) / window), Math.floor(i / window), 'stays in its window'));
+      assert.deepEqual([...windowShuffled(src, seed, window).iterate()].map((d) => d.doc.text), texts, 'deterministic');
+      const start = Math.floor(n / 2);
+      assert.deepEqual([...sh.iterate(start)].map((d) => [d.index, d.doc.text]), all.slice(start).map((d) => [d.index, d.doc.text]));
+    }),
+    { numRuns: 200 },
+  );
+  const src = textsSource('s', Array.from({ length: 100 }, (_, i) => `d${i}`));
+  assert.notDeepEqual([...windowShuffled(src, 1, 50).iterate()].map((d) => d.doc.text), [...windowShuffled(src, 2, 50).iterate()].map((d) => d.doc.text));
+  const dir = tmpDir(Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`f${String(i).padStart(2, '0')}.txt`, `text ${i}\n`])));
+  const plain = new FileSource(dir).files;
+  const a = new FileSource(dir, { fileOrderSeed: 5 }).files;
+  assert.deepEqual([...a].sort(), plain);
+  assert.notDeepEqual(a, plain);
+  assert.deepEqual(new FileSource(dir, { fileOrderSeed: 5 }).files, a);
+  assert.deepEqual([...new FileSource(dir, { fileOrderSeed: 5 }).iterate()].map((d) => d.doc.id), a.map((f) => `${f.slice(dir.length + 1)}:1`));
 });

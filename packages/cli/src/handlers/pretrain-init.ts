@@ -116,6 +116,7 @@ export async function createInitBatchesSession(
     shuffleSeed: mlm.seed,
     unit: run.corpus_unit ?? (run.corpus ? 'paragraph' : 'auto'), // runs from before --corpus-unit read paragraphs
     validation: run.validation_corpus ?? undefined,
+    shuffleFiles: run.data_order === 'shuffled',
   });
   for (const line of corpus.notes) note(line);
   note(`data: ${corpus.describe}; ${mlm.batch}×${mlm.seqLen} tokens per micro-batch × ${mlm.gradAccum}, ${Math.round(mlm.maskRate * 100)}% masked`);

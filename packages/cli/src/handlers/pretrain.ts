@@ -55,6 +55,8 @@ export interface PretrainRun extends InitBatchesRun {
   /** How text files became documents (absent in runs from before --corpus-unit: 'paragraph'). */
   corpus_unit?: CorpusUnit;
   validation_corpus?: string[] | null;
+  /** 'shuffled': documents in a seeded order (--seed), files included (absent in older runs: files in their order). */
+  data_order?: 'shuffled';
   tokenizer: string | null;
   vocab_size: number | null;
   /** Found while setting up: documents per file, the held-out split, the tokenizer's real size. */
@@ -80,12 +82,13 @@ async function createSession(job: JobSettings, resume: ResumePoint | undefined, 
   const run = job.run as unknown as PretrainRun;
   if (usesInitOrBatches(run)) return createInitBatchesSession(job, resume, note, describeModel);
   const mlm: MlmSettings = { ...run.mlm, totalSteps: job.totalSteps };
-  // The built-in corpus is stored source by source: shuffle its documents (seeded by --seed), or a
-  // short run would see only State of the Union addresses and be evaluated on them.
+  // Documents in a seeded order (--seed): the built-in corpus is stored source by source, and a
+  // user's folder may be sorted by date or topic; a short run would see only the first of them.
   const corpus = await openCorpus(run.corpus ?? undefined, {
     shuffleSeed: mlm.seed,
     unit: run.corpus_unit ?? (run.corpus ? 'paragraph' : 'auto'), // runs from before --corpus-unit read paragraphs
     validation: run.validation_corpus ?? undefined,
+    shuffleFiles: run.data_order === 'shuffled',
   });
   for (const line of corpus.notes) note(line);
   const before = run.data?.corpus?.documents;
@@ -145,6 +148,7 @@ export async function runPretrain(args: RawArgs): Promise<void> {
     config_fields: a.config ? readConfigFile(a.config) : {},
     corpus: a.corpus && a.corpus.length ? a.corpus.map((p) => (/[*?[]/.test(p) ? p : resolve(p))) : null,
     corpus_unit: a.corpusUnit,
+    data_order: 'shuffled',
     validation_corpus: a.validationCorpus && a.validationCorpus.length ? a.validationCorpus.map((p) => (/[*?[]/.test(p) ? p : resolve(p))) : null,
     tokenizer: a.tokenizer ? resolve(a.tokenizer) : null,
     vocab_size: a.vocabSize ?? null,

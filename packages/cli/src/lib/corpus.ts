@@ -35,8 +35,10 @@ export interface OpenedCorpus {
 
 export interface OpenCorpusOptions {
   /** Read the built-in corpus' documents in a seeded random order (its sources are stored one
-   *  after the other); user files are read in their order. */
+   *  after the other); with `shuffleFiles`, user files too (files in a seeded order, documents
+   *  permuted within windows of 256: windowShuffled). */
   shuffleSeed?: number;
+  shuffleFiles?: boolean;
   /** How text files are cut into documents (default 'auto'). */
   unit?: CorpusUnit;
   /** Held-out files to use instead of splitting the corpus. */
@@ -48,7 +50,7 @@ export interface OpenCorpusOptions {
 const MAX_LISTED = 1000;
 const SHAPES = 'Pass text files (.txt: one document per line, or per blank-line-separated paragraph; .jsonl: a "text" field per line) or folders holding them.';
 
-async function openFiles(paths: readonly string[], unit: CorpusUnit, flag: string) {
+async function openFiles(paths: readonly string[], unit: CorpusUnit, flag: string, fileOrderSeed?: number) {
   const data = await import('@avey/data');
   let files: string[];
   try {
@@ -57,10 +59,11 @@ async function openFiles(paths: readonly string[], unit: CorpusUnit, flag: strin
     const err = e as { file?: string | null; reason?: string; message: string };
     throw new FileError(err.file ?? String(paths), `${flag} '${err.file ?? paths.join(' ')}': ${err.reason ?? err.message}. ${SHAPES}`, { cause: e });
   }
-  return new data.FileSource(files, { unit });
+  return new data.FileSource(files, { unit, fileOrderSeed });
 }
 
-const listed = (stats: FileStats[]) => stats.slice(0, MAX_LISTED).map(({ name, unit, documents, cut }) => ({ name, unit, documents, cut }));
+const byName = (stats: FileStats[]) => [...stats].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+const listed = (stats: FileStats[]) => byName(stats).slice(0, MAX_LISTED).map(({ name, unit, documents, cut }) => ({ name, unit, documents, cut }));
 
 const docs = (n: number) => `${formatCount(n)} document${n === 1 ? '' : 's'}`;
 
@@ -68,7 +71,7 @@ const docs = (n: number) => `${formatCount(n)} document${n === 1 ? '' : 's'}`;
 function fileLines(stats: FileStats[], max = 8): string[] {
   const how = (s: FileStats) =>
     s.unit === 'jsonl' ? 'JSONL records' : s.unit === 'line' ? 'one per line' : 'blank-line paragraphs';
-  const out = stats.slice(0, max).map((s) => `  ${s.name}: ${docs(s.documents)} (${how(s)}${s.cut ? `; ${formatCount(s.cut)} are pieces of lines/paragraphs longer than 32 KiB, cut at sentence ends` : ''})`);
+  const out = byName(stats).slice(0, max).map((s) => `  ${s.name}: ${docs(s.documents)} (${how(s)}${s.cut ? `; ${formatCount(s.cut)} are pieces of lines/paragraphs longer than 32 KiB, cut at sentence ends` : ''})`);
   if (stats.length > max) out.push(`  … and ${stats.length - max} more files (all listed in run.json)`);
   return out;
 }
@@ -104,21 +107,23 @@ export async function openCorpus(paths: readonly string[] | undefined, opts: Ope
     };
   }
 
-  const all = await openFiles(paths, unit, flag);
-  const describe = `${all.files.length} file(s)`;
+  const shuffle = opts.shuffleFiles === true && opts.shuffleSeed !== undefined;
+  const all = await openFiles(paths, unit, flag, shuffle ? opts.shuffleSeed : undefined);
+  const ordered = shuffle ? data.windowShuffled(all, data.mixSeed(opts.shuffleSeed as number, 4)) : all;
+  const describe = `${all.files.length} file(s)${shuffle ? ', documents shuffled' : ''}`;
   if (validation) {
     const stats = all.stats();
     const documents = stats.reduce((a, s) => a + s.documents, 0);
     if (documents === 0) throw new FileError(all.files[0], `${flag} ${whatOf(all, paths)}: no documents (the files are empty or blank). ${SHAPES}`);
     return {
       describe,
-      train: all,
+      train: ordered,
       heldOut: validation.src,
       info: { unit, files: listed(stats), files_total: stats.length, documents, held_out: { from: 'validation-corpus', documents: validation.documents, files: listed(validation.stats) } },
       notes: [`corpus: ${docs(documents)} for training (unit: ${unit})`, ...fileLines(stats), ...validationNotes],
     };
   }
-  const { train, heldOut, report } = data.splitHeldOut(all, { describe: whatOf(all, paths) });
+  const { train, heldOut, report } = data.splitHeldOut(ordered, { describe: whatOf(all, paths) });
   const stats = all.stats();
   const how =
     report.method === 'hash'

@@ -1,5 +1,6 @@
 import { dirname, relative, resolve, sep } from 'node:path';
 import { DataError } from '../errors.js';
+import { DataRng, mixSeed } from '../rng.js';
 import { linesSync } from '../io/lines.js';
 import { expandPaths } from '../io/paths.js';
 import type { Document, DocumentSource } from './source.js';
@@ -23,6 +24,8 @@ export interface FileCorpusOptions {
   maxDocBytes?: number;
   /** 'throw' (default): a malformed JSONL line is a DataError (file:line); 'skip': counted in `skipped`. */
   onBad?: 'throw' | 'skip';
+  /** Read the files in a seeded random order (default: path order). */
+  fileOrderSeed?: number;
 }
 
 /** What one file of a FileSource gave. */
@@ -61,7 +64,7 @@ export class FileSource implements DocumentSource {
   readonly name: string;
   /** Bad lines skipped so far (onBad = 'skip'). */
   readonly skipped: { file: string; line: number; reason: string }[] = [];
-  private readonly names: string[];
+  private names: string[];
   private readonly units = new Map<string, TextUnit | 'jsonl'>();
   private fileStats: FileStats[] | null = null;
 
@@ -70,6 +73,11 @@ export class FileSource implements DocumentSource {
     this.name = `files:${Array.isArray(paths) ? paths.join(',') : paths}`;
     const base = commonDir(this.files);
     this.names = this.files.map((f) => relative(base, resolve(f)).split(sep).join('/'));
+    if (opts.fileOrderSeed !== undefined) {
+      const order = new DataRng(mixSeed(opts.fileOrderSeed, 3)).shuffle(this.files.map((_, i) => i));
+      this.files = order.map((i) => this.files[i]);
+      this.names = order.map((i) => this.names[i]);
+    }
     const u = opts.unit ?? 'auto';
     if (u !== 'auto' && u !== 'line' && u !== 'paragraph') throw new DataError(`unit must be 'line', 'paragraph' or 'auto', got '${String(u)}'`);
   }
