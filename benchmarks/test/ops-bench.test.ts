@@ -23,7 +23,12 @@ test('runOpBench quick: JSON shape, every op measured on cpu, peers or a skip re
     const measured = json.results.some((r) => r.backend === peer);
     assert.ok(measured || res.skipped.some((s) => s.startsWith(peer)), `${peer}: neither measured nor skipped with a reason`);
   }
+  // every implementation that produced a number states its thread count, and the table says it
+  for (const b of new Set(json.results.map((r) => r.backend as string))) {
+    assert.ok(typeof res.env.threads[b] === 'string' && res.env.threads[b].length > 0, `${b}: no thread count in env.threads`);
+  }
   assert.match(toMarkdown(res), /^\| op \| cpu \|/);
+  assert.match(toMarkdown(res), /Threads: cpu \d+ /);
 });
 
 test('the hand-encoded ONNX MatMul model starts like a ModelProto (ir_version 8)', () => {

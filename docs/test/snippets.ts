@@ -9,8 +9,12 @@
 //   `// → text` (ts) or `# → text` (sh) ending a line: `text` must appear in stdout,
 //   in the order the markers appear (whitespace-insensitive).
 
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
 
 export interface Block {
   lang: string;
@@ -77,4 +81,56 @@ export function scratchDir(testDir: string, name: string): string {
   const dir = join(root, `${name}-${process.pid}`);
   mkdirSync(dir, { recursive: true });
   return dir;
+}
+
+/**
+ * Registers one test per ```ts block of `mdFile`: each block runs, in order, as its own program,
+ * written to a temp file inside the repository (so `@avey/*` imports resolve through the workspace)
+ * and run with `node --import tsx` in a child process whose working directory is one temp folder
+ * shared by all blocks (later blocks may read files earlier ones wrote, as a reader following along
+ * would). A block passes when it exits with 0 and prints every `// → text` it promises, in order.
+ * A first test checks that the file has at least `minBlocks` blocks and that none is marked no-run.
+ */
+export function registerSnippetTests(testDir: string, mdFile: string, minBlocks: number): void {
+  const doc = basename(mdFile);
+  const tsxLoader = import.meta.resolve('tsx');
+  const blocks = codeBlocks(mdFile).filter((b) => b.lang === 'ts' || b.lang === 'typescript');
+  const scratch = scratchDir(testDir, doc.replace(/\.md$/, ''));     // snippet files (inside the repo)
+  const workdir = mkdtempSync(join(tmpdir(), 'avey-docs-'));          // the reader's working directory
+  after(() => {
+    rmSync(scratch, { recursive: true, force: true });
+    rmSync(workdir, { recursive: true, force: true });
+  });
+
+  test(`${doc} has TypeScript snippets and none is skipped`, () => {
+    assert.ok(blocks.length >= minBlocks, `found only ${blocks.length} ts blocks in ${mdFile}`);
+    const skipped = blocks.filter((b) => b.flags.includes('no-run')).map((b) => `line ${b.line}`);
+    assert.deepEqual(skipped, [], `ts blocks marked no-run (every ts block of ${doc} should run)`);
+  });
+
+  let failedBefore = false;
+  blocks.forEach((b, i) => {
+    const name = `${doc}:${b.line} (ts block ${i + 1}/${blocks.length})`;
+    test(name, (t) => {
+      if (b.flags.includes('no-run')) return t.skip('marked no-run');
+      const file = join(scratch, `snippet-${String(i + 1).padStart(2, '0')}.ts`);
+      writeFileSync(file, `${b.code}\n`);
+      const started = Date.now();
+      const r = spawnSync(process.execPath, ['--import', tsxLoader, file], {
+        cwd: workdir,
+        encoding: 'utf8',
+        timeout: 120_000,
+        env: { ...process.env, TSX_TSCONFIG_PATH: undefined, NODE_OPTIONS: undefined, NODE_TEST_CONTEXT: undefined },
+      });
+      t.diagnostic(`${((Date.now() - started) / 1000).toFixed(1)} s`);
+      if (process.env.DOCS_VERBOSE) console.log(`--- ${name}\n${r.stdout}`);
+      const report = `--- ${name}${failedBefore ? ' (an earlier block failed; this one may depend on it)' : ''}\n` +
+        `--- code:\n${b.code}\n--- stdout:\n${r.stdout}\n--- stderr:\n${r.stderr}`;
+      if (r.status !== 0) failedBefore = true;
+      assert.equal(r.error, undefined, `${report}\nspawn error: ${String(r.error)}`);
+      assert.equal(r.status, 0, `exit code ${r.status} (signal ${r.signal})\n${report}`);
+      const missing = firstMissing(r.stdout, expectedOutputs(b));
+      assert.equal(missing, null, `expected output not printed: ${JSON.stringify(missing)}\n${report}`);
+    });
+  });
 }

@@ -27,6 +27,8 @@ test('tutorial and guide snippets typecheck (strict)', () => {
     written.push(name);
   };
   codeBlocks(join(docs, 'tutorial.md')).filter((b) => b.lang === 'ts').forEach((b, i) => put(`tutorial-${i + 1}.ts`, b.code));
+  codeBlocks(join(docs, 'avey-b-explained.md')).filter((b) => b.lang === 'ts').forEach((b, i) => put(`avey-b-explained-${i + 1}.ts`, b.code));
+  codeBlocks(join(docs, 'autograd-explained.md')).filter((b) => b.lang === 'ts').forEach((b, i) => put(`autograd-explained-${i + 1}.ts`, b.code));
   codeBlocks(join(docs, 'guides/writing-a-property-test.md')).filter((b) => b.lang === 'ts').forEach((b, i) => put(`property-${i + 1}.test.ts`, b.code));
   const backend = codeBlocks(join(docs, 'guides/adding-a-backend.md')).filter((b) => b.lang === 'ts');
   const impl = backend.find((b) => b.code.includes('class TracedBackend'));
@@ -37,6 +39,6 @@ test('tutorial and guide snippets typecheck (strict)', () => {
   // …and the docs tests themselves (no workspace tsconfig covers docs/test)
   writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ extends: resolve(docs, '../tsconfig.base.json'), include: ['*.ts', join(here, '*.ts')] }));
 
-  const r = spawnSync(process.execPath, [tsc, '-p', join(dir, 'tsconfig.json')], { encoding: 'utf8', timeout: 180_000 });
+  const r = spawnSync(process.execPath, [tsc, '-p', join(dir, 'tsconfig.json')], { encoding: 'utf8', timeout: 420_000 });
   assert.equal(r.status, 0, `tsc found errors in documentation snippets (${written.length} files; names map to blocks in order):\n${r.stdout}${r.stderr}`);
 });

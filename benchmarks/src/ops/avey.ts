@@ -3,7 +3,7 @@
 // (webgpu, `syncRead` false) a run also waits for the device (`backend.sync()`), so the time is
 // the op's, not its dispatch's; nothing is read back.
 
-import { add, embedding, exp, matmul, mul, setBackend, sum, tensor, type Backend, type Tensor } from '@avey/tensor';
+import { add, embedding, exp, matmul, mul, setBackend, sum, tensor, wasmGemmThreads, type Backend, type Tensor } from '@avey/tensor';
 import type { Inputs } from './cases.js';
 import { key, shapeOf, workOf, type OpSpec, type Provider } from './specs.js';
 import type { BenchCase } from './types.js';
@@ -25,6 +25,9 @@ export function aveyProvider(backendName: string): Provider {
   return {
     backend: backendName,
     describe: () => (be ? describeBackend(be) : backendName),
+    threads: () => (backendName === 'cpu'
+      ? `${wasmGemmThreads()} (GEMM tiles and large elementwise/row jobs; AVEY_CPU_THREADS)`
+      : 'the device\'s (a software adapter runs on the CPU\'s cores)'),
     async init() {
       try {
         be = await setBackend(backendName);

@@ -67,5 +67,6 @@ export async function runOpBench(opts: OpBenchOptions = {}): Promise<OpBenchResu
   const cpu = cpus();
   const backends: Record<string, string> = {};
   for (const p of live) if (p.describe) backends[p.backend] = p.describe();
-  return { results, skipped, env: { node: process.version, cpu: cpu[0]?.model ?? 'unknown', cores: cpu.length, quick, backends } };
+  const threads = Object.fromEntries(live.map((p) => [p.backend, p.threads()]));
+  return { results, skipped, env: { node: process.version, cpu: cpu[0]?.model ?? 'unknown', cores: cpu.length, quick, backends, threads } };
 }

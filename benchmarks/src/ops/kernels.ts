@@ -5,7 +5,7 @@
 //   'memcpy'       Float32Array.prototype.set: the bandwidth reference for memory-bound ops
 
 import {
-  sgemmJs, wasmSgemm, wasmBinaryF32, wasmUnaryF32, wasmSumRowsF32, wasmKernelsAvailable,
+  sgemmJs, wasmGemmThreads, wasmSgemm, wasmBinaryF32, wasmUnaryF32, wasmSumRowsF32, wasmKernelsAvailable,
   wasmUnavailableReason,
 } from '@avey/tensor';
 import type { BenchCase } from './types.js';
@@ -19,6 +19,7 @@ function base(backend: string, s: OpSpec): Pick<BenchCase, 'op' | 'shape' | 'bac
 
 export const wasmKernelProvider: Provider = {
   backend: 'wasm-kernel',
+  threads: () => `${wasmGemmThreads()} for sgemm (AVEY_CPU_THREADS), 1 for the elementwise kernels`,
   async init() {
     return wasmKernelsAvailable() ? null : `wasm SIMD unavailable: ${wasmUnavailableReason()}`;
   },
@@ -47,6 +48,7 @@ export const wasmKernelProvider: Provider = {
 
 export const jsKernelProvider: Provider = {
   backend: 'js-kernel',
+  threads: () => '1',
   async init() { return null; },
   make(s, inputs) {
     switch (s.op) {
@@ -91,6 +93,7 @@ export const jsKernelProvider: Provider = {
 
 export const memcpyProvider: Provider = {
   backend: 'memcpy',
+  threads: () => '1',
   async init() { return null; },
   make(s, inputs) {
     if (s.op !== 'memcpy') return null;

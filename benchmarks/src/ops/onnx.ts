@@ -43,6 +43,7 @@ let ort: typeof ORT | null = null;
 
 export const onnxProvider: Provider = {
   backend: 'onnxruntime',
+  threads: () => '1 (intraOpNumThreads 1, interOpNumThreads 1, sequential)',
   async init() {
     try {
       ort = await import('onnxruntime-node');

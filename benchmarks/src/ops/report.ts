@@ -24,6 +24,7 @@ export function toMarkdown(res: OpBenchResult): string {
     `Median of ${res.env.quick ? 'a few (quick mode)' : 'tinybench'} samples; matmul = 2·n³ flops, others = bytes read + written.`,
     `Node ${res.env.node}, ${res.env.cpu}, ${res.env.cores} cores.`,
     ...Object.values(res.env.backends ?? {}).map((d) => `avey-ts backend ${d}.`),
+    `Threads: ${Object.entries(res.env.threads ?? {}).map(([b, t]) => `${b} ${t}`).join('; ')}.`,
   ];
   if (res.skipped.length) lines.push('', 'Skipped:', ...res.skipped.map((s) => `- ${s}`));
   return lines.join('\n');

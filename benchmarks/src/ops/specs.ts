@@ -49,6 +49,9 @@ export interface Provider {
   init(): Promise<string | null>;
   /** What it runs on (e.g. the WebGPU adapter), once initialised. */
   describe?(): string;
+  /** How many threads it computes on, and what sets that (every peer states it: a 2-thread result
+   *  beside a 1-thread one is not a like-for-like comparison). */
+  threads(): string;
   make(spec: OpSpec, inputs: Inputs): BenchCase | null;
   dispose?(): void;
 }

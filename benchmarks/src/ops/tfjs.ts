@@ -25,6 +25,7 @@ function tfjsProvider(tfBackend: 'wasm' | 'cpu'): Provider {
   let tf: Tf | null = null;
   return {
     backend: `tfjs-${tfBackend}`,
+    threads: () => (tfBackend === 'wasm' ? '1 (SIMD build; the threaded build cannot start its workers in Node)' : '1 (plain JS)'),
     async init() {
       try {
         tf = await loadTf();

@@ -43,6 +43,8 @@ export interface OpBenchResult {
     node: string; cpu: string; cores: number; quick: boolean;
     /** each measured avey-ts backend and what it runs on (WebGPU adapter name, gpu.js mode) */
     backends: Record<string, string>;
+    /** threads of every measured implementation (avey-ts backends, raw kernels, peers) */
+    threads: Record<string, string>;
   };
 }
 

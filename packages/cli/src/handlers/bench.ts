@@ -58,13 +58,17 @@ export async function runBenchOps(args: RawArgs): Promise<void> {
 }
 
 export async function runBenchTrain(args: RawArgs): Promise<void> {
-  const a = args as unknown as RawArgs & ModelArgs & { seqLen: number; steps: number; head: 'full' | 'masked' };
+  const a = args as unknown as RawArgs & ModelArgs & { seqLen: number; steps: number; head: 'full' | 'masked'; compareTorch: boolean };
+  if (a.compareTorch) noCustomConfig(a, 'bench train');
   const backend = await setupBackend(a.backend, commandOf(a));
   const { runTrainBench } = await import('@avey/benchmarks');
   process.stderr.write(`bench train: ${a.model} ${a.preset}, batch ${a.batch} × ${a.seqLen} tokens, ${a.warmup} warmup + ${a.steps} timed steps on ${backend}\n`);
   const r = await runTrainBench({ ...modelBenchOptions(a, backend), seqLen: a.seqLen, steps: a.steps, head: a.head });
+  const torch = a.compareTorch
+    ? (await import('@avey/benchmarks')).compareTrain({ model: a.model, preset: a.preset, batch: a.batch, seqLen: a.seqLen, steps: a.steps, warmup: a.warmup }, r.tokens_per_s)
+    : undefined;
   if (a.json) {
-    process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify(torch ? { ...r, torch } : r, null, 2)}\n`);
     return;
   }
   process.stdout.write(
@@ -73,10 +77,15 @@ export async function runBenchTrain(args: RawArgs): Promise<void> {
       [[r.model, r.preset, formatCount(r.parameters), `${r.env.backend} (${r.env.gemm})`, `${r.batch}×${r.seq_len}`, r.tokens_per_s, r.median_step_ms, r.min_step_ms, r.peak_rss_mb]],
     )}\n(load average ${r.env.load_avg} on ${r.env.cpus} CPUs when the run started)\n`,
   );
+  if (torch && 'skip' in torch) process.stdout.write(`PyTorch twin: skipped, ${torch.skip}\n`);
+  else if (torch) {
+    process.stdout.write(`PyTorch twin (torch ${torch.torch}, ${torch.blas}), same run: ${torch.torch_1t_tokens_per_s} tokens/s at 1 thread, ${torch.torch_2t_tokens_per_s} at 2; avey-ts / best = ${torch.ratio}\n`);
+  }
 }
 
 export async function runBenchInfer(args: RawArgs): Promise<void> {
-  const a = args as unknown as RawArgs & ModelArgs & { seqLens: string; repeats: number };
+  const a = args as unknown as RawArgs & ModelArgs & { seqLens: string; repeats: number; compareTorch: boolean };
+  if (a.compareTorch) noCustomConfig(a, 'bench infer');
   const seqLens = a.seqLens.split(',').map((x) => Number(x.trim()));
   if (seqLens.length === 0 || seqLens.some((x) => !Number.isInteger(x) || x < 1)) {
     throw new UsageError(`--seq-lens expects comma-separated positive whole numbers, e.g. 512,2048,8192; got '${a.seqLens}'.`, 'bench infer');
@@ -85,8 +94,11 @@ export async function runBenchInfer(args: RawArgs): Promise<void> {
   const { runInferBench } = await import('@avey/benchmarks');
   process.stderr.write(`bench infer: ${a.model} ${a.preset}, batch ${a.batch}, lengths ${seqLens.join(', ')} on ${backend}\n`);
   const r = await runInferBench({ ...modelBenchOptions(a, backend), seqLens, repeats: a.repeats });
+  const torch = a.compareTorch
+    ? (await import('@avey/benchmarks')).compareInfer({ model: a.model, preset: a.preset, batch: a.batch, repeats: a.repeats }, r.results)
+    : undefined;
   if (a.json) {
-    process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify(torch ? { ...r, torch } : r, null, 2)}\n`);
     return;
   }
   process.stdout.write(`${r.model} ${r.preset} (${formatCount(r.parameters)} parameters) on ${r.env.backend} (${r.env.gemm}), batch ${r.batch}, peak RSS ${r.peak_rss_mb} MB\n`);
@@ -96,4 +108,17 @@ export async function runBenchInfer(args: RawArgs): Promise<void> {
       r.results.map((x) => [x.seq_len, Math.round(x.latency_s * 1e4) / 10, Math.round(x.min_latency_s * 1e4) / 10, x.tokens_per_s]),
     )}\n${r.scaling_exponent !== null ? `latency ∝ seq_len^${r.scaling_exponent}\n` : ''}`,
   );
+  if (torch && 'skip' in torch) process.stdout.write(`PyTorch twin: skipped, ${torch.skip}\n`);
+  else if (torch) {
+    process.stdout.write(`PyTorch twin (torch ${torch.torch}, ${torch.blas}), same run, median latency ms; ratio = avey-ts / faster twin (< 1: avey-ts faster)\n`);
+    process.stdout.write(`${formatTable(
+      ['seq_len', 'avey-ts', 'torch 1 thread', 'torch 2 threads', 'ratio'],
+      torch.rows.map((x) => [x.seq_len, Math.round(x.avey_ts_s * 1e4) / 10, Math.round(x.torch_1t_s * 1e4) / 10, Math.round(x.torch_2t_s * 1e4) / 10, x.ratio]),
+    )}\n`);
+  }
+}
+
+/** The twin knows the presets only: a --config file would compare different models. */
+function noCustomConfig(a: { config?: string }, command: string): void {
+  if (a.config) throw new UsageError('--compare-torch compares presets only; drop --config (the PyTorch twin cannot read a config file).', command);
 }

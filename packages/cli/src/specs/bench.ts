@@ -33,6 +33,7 @@ export const benchCommand: GroupSpec = {
         'seq-len': { type: 'number', default: 512, integer: true, min: 2, describe: 'tokens per sequence' },
         steps: { type: 'number', default: 5, integer: true, min: 1, describe: 'timed steps' },
         warmup: { type: 'number', default: 1, integer: true, min: 0, describe: 'untimed steps first' },
+        'compare-torch': { type: 'boolean', default: false, describe: 'also run the PyTorch twin (benchmarks/src/model/torch_ref.py) at 1 and 2 threads, same run, and print the ratio (needs a python3 with torch; says why when absent)' },
       },
       examples: [
         ['$0 bench train --model avey-b --preset small --batch 4 --seq-len 512 --steps 5 --json', 'Avey-B small'],
@@ -50,10 +51,12 @@ export const benchCommand: GroupSpec = {
         batch: { type: 'number', default: 1, integer: true, min: 1, describe: 'sequences per forward' },
         repeats: { type: 'number', default: 3, integer: true, min: 1, describe: 'timed forwards per length (the median is reported)' },
         warmup: { type: 'number', default: 1, integer: true, min: 0, describe: 'untimed forwards per length first' },
+        'compare-torch': { type: 'boolean', default: false, describe: 'also run the PyTorch twin (benchmarks/src/model/torch_ref.py) at 1 and 2 threads, same lengths, and print the ratios (needs a python3 with torch; says why when absent)' },
       },
       examples: [
         ['$0 bench infer --seq-lens 512,2048,8192 --batch 1 --json', 'latency per length as JSON'],
         ['$0 bench infer --model transformer --preset small --seq-lens 128,512', 'the Transformer baseline'],
+        ['$0 bench infer --seq-lens 128,512,2048 --compare-torch', 'beside the PyTorch twin at 1 and 2 threads'],
       ],
       run: async (args) => (await import('../handlers/bench.js')).runBenchInfer(args),
     },

@@ -1,0 +1,28 @@
+// `avey bench infer|train --compare-torch`: the PyTorch twin beside avey-ts in the same run, at 1
+// and 2 threads, with the ratio; a clear skip line where no python3 has torch.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { findTorch } from '@avey/benchmarks';
+import { avey } from './helpers.js';
+
+const torch = findTorch();
+const skip = 'skip' in torch ? (process.env.CI ? false : `no PyTorch here: ${torch.skip}`) : false;
+
+test('bench infer --compare-torch: the twin at 1 and 2 threads per length, ratio = avey-ts / faster twin', { skip }, () => {
+  const r = avey(['bench', 'infer', '--preset', 'tiny', '--seq-lens', '64,128', '--repeats', '1', '--warmup', '0', '--compare-torch', '--json'], { timeoutMs: 300_000 });
+  assert.equal(r.code, 0, r.stderr);
+  const j = JSON.parse(r.stdout) as { results: { seq_len: number; latency_s: number }[]; torch: { rows: { seq_len: number; avey_ts_s: number; torch_1t_s: number; torch_2t_s: number; ratio: number }[]; blas: string } };
+  assert.deepEqual(j.torch.rows.map((x) => x.seq_len), [64, 128]);
+  for (const row of j.torch.rows) {
+    assert.ok(row.torch_1t_s > 0 && row.torch_2t_s > 0, JSON.stringify(row));
+    const expected = row.avey_ts_s / Math.min(row.torch_1t_s, row.torch_2t_s);
+    assert.ok(Math.abs(row.ratio - expected) <= 2e-3 * Math.max(1, expected) + 1e-3, `${row.ratio} vs ${expected}`);
+  }
+  assert.equal(typeof j.torch.blas, 'string');
+});
+
+test('bench infer --compare-torch refuses --config (the twin knows the presets only)', () => {
+  const r = avey(['bench', 'infer', '--preset', 'tiny', '--seq-lens', '64', '--config', 'package.json', '--compare-torch']);
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stderr, /--compare-torch compares presets only/);
+});
