@@ -18,6 +18,10 @@ const repo = resolve(docs, '..');
 const HYPOTHETICAL = new Set<string>([
   'packages/tensor/test/mygpu.test.ts',
 ]);
+// Folders a build writes (git-ignored, absent from a clean clone until `npm run playground` / `npm run build`).
+const BUILD_OUTPUTS = new Set<string>([
+  'packages/playground/dist',
+]);
 
 const files = [
   ...readdirSync(docs).filter((f) => f.endsWith('.md')).map((f) => join(docs, f)),
@@ -78,7 +82,7 @@ function check(file: string): Problem[] {
     // 2. repository paths mentioned anywhere (prose, tables, code)
     for (const m of line.matchAll(/(?<![\w./-])((?:packages|benchmarks|scripts|\.ci|docs)\/[\w.\-/{},<>*]*)/g)) {
       let p = m[1].replace(/[.,:;]+$/, '');
-      if (/[<>*]/.test(p) || HYPOTHETICAL.has(p)) continue;
+      if (/[<>*]/.test(p) || HYPOTHETICAL.has(p) || BUILD_OUTPUTS.has(p)) continue;
       for (const q of expandBraces(p)) {
         if (!existsSync(join(repo, q))) problems.push({ file: rel, line: i + 1, what: `path ${q} does not exist` });
       }
