@@ -82,7 +82,7 @@ function need(root: string, ...parts: string[]): string {
   return p;
 }
 
-function encodeText(tok: Tokenizer, text: string, maxLen: number): Int32Array {
+export function encodeText(tok: Tokenizer, text: string, maxLen: number): Int32Array {
   const ids = tok.encode(text, { addSpecialTokens: false }).ids;
   const eos = tok.special.eos;
   if (eos === null) throw new UsageError('the checkpoint\'s tokenizer has no EOS token, which the task formatting needs.');
@@ -93,7 +93,7 @@ function encodeText(tok: Tokenizer, text: string, maxLen: number): Int32Array {
 
 const argmaxPreds = (preds: Array<number | Int32Array>) => preds as number[];
 
-function classificationSplit(examples: Example[]): TaskSplit {
+export function classificationSplit(examples: Example[]): TaskSplit {
   return {
     examples,
     score(preds) {
@@ -297,6 +297,8 @@ export async function loadTask(task: TaskName, tok: Tokenizer, o: LoadOptions): 
       return loadNer(tok, o, task);
     case 'squad':
       return loadSquad(tok, o);
+    case 'classify':
+      throw new UsageError('classify reads your own files: `avey finetune classify --train F` (finetune/own-task.ts)', 'finetune');
     case 'niah':
       throw new UsageError('niah examples are generated per length by finetune/niah.ts (avey finetune niah --train-len … --eval-lens …)', 'finetune');
     case 'squad-retrieval':

@@ -15,6 +15,8 @@ import { padIdOf, scoreSplit } from '../finetune/train.js';
 import { formatTable } from '../util/format.js';
 import { NIAH_LABELS, runNiahEval } from '../finetune/niah.js';
 import { niahSettings, rejectRetrievalFlags } from './finetune.js';
+import { loadClassify } from '../finetune/own-task.js';
+import { resolve } from 'node:path';
 
 type Metrics = Record<string, number>;
 
@@ -27,6 +29,10 @@ interface EvalArgs {
   batch: number;
   out?: string;
   split: 'dev' | 'test' | 'train';
+  test?: string;
+  textColumn: string;
+  textPairColumn?: string;
+  labelColumn: string;
   trainLen?: number;
   evalLens?: Array<number | string>;
   needle: 'word' | 'number';
@@ -43,7 +49,17 @@ export async function runEval(args: RawArgs): Promise<void> {
   const tok = await loadTokenizer(dir);
   let metrics: Metrics;
   let config: AnyConfig;
-  if (a.task === 'niah') {
+  if (a.task === 'classify') {
+    if (!a.test) throw new UsageError('`avey eval classify` needs --test FILE (TSV, CSV or JSONL with the text and label columns the model was fine-tuned with).', 'eval');
+    const loaded = await loadModel(dir);
+    config = loaded.config;
+    checkTokenizerFits(tok, config, dir);
+    const id2label = (config as { id2label?: Record<string, string> }).id2label ?? {};
+    const labels = Array.from({ length: config.num_labels }, (_, i) => id2label[String(i)] ?? String(i));
+    if (loaded.head !== 'seqcls') throw new FileError(dir, `the checkpoint '${dir}' has a ${loaded.head} head; \`eval classify\` needs a model written by \`avey finetune classify\`.`);
+    const data = await loadClassify(tok, { root: '', maxLen: a.maxLen, evalLimit: a.evalLimit, seed: a.seed }, { test: resolve(a.test), columns: { text: a.textColumn, label: a.labelColumn, ...(a.textPairColumn ? { pair: a.textPairColumn } : {}) } }, labels);
+    metrics = await scoreSplit(loaded.model, data.test, 'seqcls', padIdOf(tok), a.batch);
+  } else if (a.task === 'niah') {
     const loaded = await loadModel(dir);
     checkTokenizerFits(tok, loaded.config, dir);
     if (loaded.config.num_labels !== NIAH_LABELS.length || loaded.head !== 'tokcls') {

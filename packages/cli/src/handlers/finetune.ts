@@ -18,6 +18,7 @@ import { checkTokenizerFits, loadModel, loadTokenizer } from '../lib/models.js';
 import { resolveCheckpoint, TRAINER_STATE } from '../train/checkpoint.js';
 import { checkFreshOutDir, readTrainerState } from '../train/job.js';
 import { fineTuneInLoop } from '../finetune/run.js';
+import { loadClassify, type OwnDataFiles } from '../finetune/own-task.js';
 import { runNiahFinetune, type NiahSettings } from '../finetune/niah.js';
 import { findDatasetsRoot, loadTask, type TaskData } from '../finetune/tasks.js';
 import { padIdOf, scoreSplit, taskModel, FINETUNE_BETAS, FINETUNE_EPS, FINETUNE_WARMUP, FINETUNE_WEIGHT_DECAY } from '../finetune/train.js';
@@ -41,6 +42,12 @@ interface FinetuneArgs {
   resume?: string;
   saveInterval: number;
   keep: number;
+  train?: string;
+  validation?: string;
+  test?: string;
+  textColumn: string;
+  textPairColumn?: string;
+  labelColumn: string;
   trainLen?: number;
   evalLens?: Array<number | string>;
   needle: 'word' | 'number';
@@ -88,6 +95,8 @@ export interface FinetuneRun {
   lr: number;
   seed: number;
   eval_batches: number;
+  /** classify: your own files and columns. */
+  own?: OwnDataFiles;
 }
 
 interface SweepFile {
@@ -133,7 +142,8 @@ interface Loaded {
 async function loadData(run: Omit<FinetuneRun, 'lr'>): Promise<Loaded> {
   const tok = await loadTokenizer(run.checkpoint);
   const t0 = performance.now();
-  const data = await loadTask(run.task, tok, { root: run.data_root, maxLen: run.max_len, limit: run.limit ?? undefined, evalLimit: run.eval_limit ?? undefined, seed: run.seed });
+  const lo = { root: run.data_root, maxLen: run.max_len, limit: run.limit ?? undefined, evalLimit: run.eval_limit ?? undefined, seed: run.seed };
+  const data = run.task === 'classify' ? await loadClassify(tok, lo, run.own!) : await loadTask(run.task, tok, lo);
   if (data.train.examples.length === 0) throw new UsageError(`${run.task}: the training set is empty; check --limit and the data.`, 'finetune');
   note(`${run.task}: ${data.train.examples.length} train / ${data.dev.examples.length} dev / ${data.test.examples.length} test examples from ${data.source} (read in ${formatDuration(performance.now() - t0)})`);
   let cached: { model: AnyHeadModel; config: AnyConfig } | undefined;
@@ -302,8 +312,16 @@ export async function rejectRetrievalFlags(a: RawArgs & { task: string }, which:
   const { RETRIEVAL_ONLY } = await import('../specs/retrieval.js');
   const given = explicitOptions(a);
   const kebab = (k: string) => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-  const bad = RETRIEVAL_ONLY[which].filter((k) => given.has(k) || given.has(kebab(k)));
+  const shared = a.task === 'classify' ? ['train', 'validation'] : []; // classify reads --train/--validation files too
+  const bad = RETRIEVAL_ONLY[which].filter((k) => !shared.includes(k) && (given.has(k) || given.has(kebab(k))));
   if (bad.length) throw new UsageError(`${bad.map((k) => `--${kebab(k)}`).join(', ')} only apply to \`avey ${which} retrieval\`, not ${a.task}.`, which);
+}
+
+/** --train/--validation/--test and the column flags of `finetune classify` (paths made absolute). */
+export function ownFiles(a: { train?: string; validation?: string; test?: string; textColumn: string; textPairColumn?: string; labelColumn: string }): OwnDataFiles {
+  if (!a.train) throw new UsageError('`avey finetune classify` needs --train FILE (TSV, CSV or JSONL with a text and a label column), e.g. `avey finetune classify --checkpoint runs/pretrain-1 --train reviews.tsv`.', 'finetune');
+  const abs = (p?: string) => (p ? resolve(p) : undefined);
+  return { train: abs(a.train), validation: abs(a.validation), test: abs(a.test), columns: { text: a.textColumn, label: a.labelColumn, ...(a.textPairColumn ? { pair: a.textPairColumn } : {}) } };
 }
 
 export async function runFinetune(args: RawArgs): Promise<void> {
@@ -336,7 +354,8 @@ export async function runFinetune(args: RawArgs): Promise<void> {
   }
 
   const checkpoint = await resolveCheckpoint(a.checkpoint!, '--checkpoint');
-  const dataRoot = a.task === 'niah' ? '' : findDatasetsRoot(a.data);
+  const own = a.task === 'classify' ? ownFiles(a) : undefined;
+  const dataRoot = a.task === 'niah' || own ? '' : findDatasetsRoot(a.data);
   const out = resolve(a.out ?? join('runs', `finetune-${a.task}-${timestamp()}`));
   // The output folder is checked before any data is read or any step is taken.
   await checkFreshOutDir(out, 'finetune', `avey finetune ${a.task} --resume ${a.out ?? out}`);
@@ -358,6 +377,7 @@ export async function runFinetune(args: RawArgs): Promise<void> {
     lr: a.lr,
     seed: a.seed,
     eval_batches: 4,
+    ...(own ? { own } : {}),
   };
   if (a.protocol === 'single') return runSingle(a, run, out, undefined);
   const { lr: _lr, ...shared } = run;
