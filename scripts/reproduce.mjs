@@ -2,6 +2,7 @@
 // Small-scale reproduction of the Avey-B paper through the `avey` CLI (docs/reproduction.md).
 //
 //   node scripts/reproduce.mjs [--scale quick|full|shuffled|long|niah] [--seeds 3] [--only pretrain|finetune|eval|report] [--dry-run]
+//   node scripts/reproduce.mjs --scale budget [--budget 20m] [--seeds 3] [--quick]   (scripts/reproduce-budget.mjs)
 //
 // full: the study; shuffled: Avey-B and the Transformer again on the training documents in a seeded
 // random order (scripts/reproduce-corpus.mjs); long: 2500 pretraining steps; quick: a smoke test;
@@ -40,6 +41,11 @@ function opt(name, dflt) {
   return v;
 }
 const SCALE = opt('scale', 'full');
+// budget: does the budgeted pretraining recipe pay off downstream? (its own driver)
+if (SCALE === 'budget') {
+  await import('./reproduce-budget.mjs');
+  process.exit(0);
+}
 if (!['quick', 'full', 'long', 'shuffled', 'niah'].includes(SCALE)) throw new Error(`--scale must be quick, full, long, shuffled or niah, got ${SCALE}`);
 const SEEDS = Number(opt('seeds', 3));
 const ONLY = opt('only', 'all');

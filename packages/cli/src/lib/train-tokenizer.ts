@@ -22,11 +22,12 @@ export function vocabularyWarning(r: BpeTrainReport, flag = '--vocab-size'): str
   return `warning: the tokenizer has ${r.reached} tokens, not the ${r.requested} asked for: ${why}. The model is built for ${r.reached} tokens. Train on more text, or pass a smaller ${flag}.`;
 }
 
-/** Trains on every document of `train` (streamed: only word counts are kept). */
+/** Trains on every document of `train` (streamed: only word counts are kept), or on its first
+ *  documents up to `maxChars` characters. */
 export async function trainTokenizer(
   train: DocumentSource,
   vocabSize: number,
-  opts: { minFrequency?: number; onProgress?: (done: number, target: number) => void; flag?: string } = {},
+  opts: { minFrequency?: number; onProgress?: (done: number, target: number) => void; flag?: string; maxChars?: number } = {},
 ): Promise<TrainedTokenizer> {
   const { BpeTrainer } = await import('@avey/data');
   const t = new BpeTrainer({ vocabSize, minFrequency: opts.minFrequency, onProgress: opts.onProgress });
@@ -34,6 +35,7 @@ export async function trainTokenizer(
   for (const { doc } of train.iterate(0)) {
     t.feed(doc.text);
     documents++;
+    if (opts.maxChars !== undefined && t.bytesSeen >= opts.maxChars) break; // a sample: the first maxChars characters (whole documents)
   }
   const tok = t.finish();
   const report = t.report as BpeTrainReport;

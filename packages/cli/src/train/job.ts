@@ -13,6 +13,7 @@ import { FileError, UsageError } from '../errors.js';
 import { checkOutputPath } from '../lib/files.js';
 import { formatDuration } from '../util/format.js';
 import { CHECKPOINTS_DIR, cleanStaleTemp, listCheckpoints, resolveCheckpoint, TRAINER_STATE } from './checkpoint.js';
+import { StepBudget } from './budget.js';
 import { JsonlLog } from './jsonl.js';
 import { runLoop, type LoopResult, type TrainerState, type TrainSession } from './loop.js';
 import { Progress } from './progress.js';
@@ -26,7 +27,10 @@ export interface ResumePoint {
 export interface JobSettings {
   /** Command name for messages, e.g. "pretrain". */
   command: string;
+  /** Fixed runs: the total; budgeted runs: the latest planned total (re-planned as the run goes). */
   totalSteps: number;
+  /** A wall-time budget in milliseconds (`--budget`): the total step count is planned to fit it. */
+  budgetMs?: number;
   logInterval: number;
   evalInterval: number;
   saveInterval: number;
@@ -41,8 +45,12 @@ export interface JobOptions {
   outDir: string;
   /** --resume: a run folder or one of its checkpoints. */
   resume?: string;
-  /** With --resume, a new total step count (e.g. to train longer). */
+  /** With --resume, a new total step count (e.g. to train longer); a budgeted run becomes a fixed one. */
   stepsOverride?: number;
+  /** With --resume, a new total wall-time budget in milliseconds (a fixed run becomes a budgeted one). */
+  budgetOverrideMs?: number;
+  /** performance.now() at the command's start: a budget counts from there (default: now). */
+  startedAt?: number;
   json: boolean;
   progressMode?: 'bar' | 'lines' | 'silent';
   /** Builds the session: fresh from `settings.run`, or restored from `resume`. */
@@ -56,6 +64,8 @@ export interface JobOptions {
 
 export interface JobResult extends LoopResult {
   runDir: string;
+  /** The run's wall-time budget, when it had one. */
+  budgetMs?: number;
 }
 
 export function readTrainerState(dir: string): TrainerState {
@@ -151,10 +161,19 @@ export async function runJob(o: JobOptions): Promise<JobResult> {
       if (o.stepsOverride < state.step) {
         throw new UsageError(`--steps ${o.stepsOverride} is below the checkpoint's step ${state.step}; give a larger total or leave --steps out.`, o.settings.command);
       }
-      settings = { ...settings, totalSteps: o.stepsOverride };
+      settings = { ...settings, totalSteps: o.stepsOverride, budgetMs: undefined };
     }
+    if (o.budgetOverrideMs !== undefined) {
+      const spent = state.budget_spent_ms ?? state.elapsed_ms;
+      if (o.budgetOverrideMs <= spent) {
+        throw new UsageError(`--budget ${formatDuration(o.budgetOverrideMs)} is not more than the ${formatDuration(spent)} this run has already spent; give a larger total budget or leave --budget out.`, o.settings.command);
+      }
+      settings = { ...settings, budgetMs: o.budgetOverrideMs };
+    }
+    // a budgeted run continues with its latest planned total (its schedule state refers to it)
+    if (settings.budgetMs !== undefined) settings = { ...settings, totalSteps: Math.max(state.total_steps, state.step) };
     resumePoint = { dir, state };
-    progress = new Progress({ totalSteps: settings.totalSteps, mode: o.progressMode });
+    progress = new Progress({ totalSteps: settings.totalSteps, mode: o.progressMode, lineEveryMs: settings.budgetMs && settings.budgetMs / 20 });
     // Everything the run needs is read (and so validated) before anything in the folder changes.
     session = await o.createSession(settings, resumePoint);
     await mkdir(runDir, { recursive: true });
@@ -164,7 +183,7 @@ export async function runJob(o: JobOptions): Promise<JobResult> {
   } else {
     runDir = resolve(o.outDir);
     const mode = await checkFreshOutDir(o.outDir, settings.command, resumeCommand(o.outDir));
-    progress = new Progress({ totalSteps: settings.totalSteps, mode: o.progressMode });
+    progress = new Progress({ totalSteps: settings.totalSteps, mode: o.progressMode, lineEveryMs: settings.budgetMs && settings.budgetMs / 20 });
     if (mode === 'restart') {
       progress.message(`note: '${runDir}' holds a run stopped before its first checkpoint; starting it afresh there`);
       for (const f of ['log.jsonl', 'loss.svg', 'run.json', CHECKPOINTS_DIR]) await rm(join(runDir, f), { recursive: true, force: true });
@@ -185,7 +204,23 @@ export async function runJob(o: JobOptions): Promise<JobResult> {
   await writeFile(join(runDir, 'run.json'), `${JSON.stringify(runInfo, null, 2)}\n`);
   const log = JsonlLog.open(join(runDir, 'log.jsonl'), resumePoint ? resumePoint.state.step : undefined);
   const startStep = resumePoint?.state.step ?? 0;
-  if (!resumePoint) progress.message(`training for ${settings.totalSteps} steps, writing to ${runDir}`);
+  const budget =
+    settings.budgetMs === undefined
+      ? undefined
+      : new StepBudget({
+          budgetMs: settings.budgetMs,
+          spentBeforeMs: resumePoint ? resumePoint.state.budget_spent_ms ?? resumePoint.state.elapsed_ms : 0,
+          startedAt: o.startedAt ?? performance.now(),
+          evalInterval: settings.evalInterval,
+          saveInterval: settings.saveInterval,
+          initialTotal: settings.totalSteps,
+        });
+  if (budget) {
+    progress.message(
+      `${resumePoint ? 'continuing' : 'training'} for ${formatDuration(Math.max(0, budget.timeLeftMs()))} more of a ${formatDuration(budget.budgetMs)} budget` +
+        ' (steps planned from the measured step time, re-planned as it goes)' + (resumePoint ? '' : `, writing to ${runDir}`),
+    );
+  } else if (!resumePoint) progress.message(`training for ${settings.totalSteps} steps, writing to ${runDir}`);
 
   const result = await runLoop(session, {
     runDir,
@@ -203,8 +238,9 @@ export async function runJob(o: JobOptions): Promise<JobResult> {
     elapsedBefore: resumePoint?.state.elapsed_ms,
     resumeCommand: resumeCommand(runDir),
     divergeHint: o.divergeHint,
+    budget,
   });
-  return { ...result, runDir };
+  return { ...result, runDir, budgetMs: settings.budgetMs };
 }
 
 /** The end-of-run summary: a JSON document or a few human lines (stdout). */
@@ -222,6 +258,7 @@ export function printJobSummary(r: JobResult, json: boolean, extra: Record<strin
     tokens_seen: r.tokensSeen,
     elapsed_s: Math.round(r.elapsedMs) / 1000,
     tokens_per_s: Math.round(r.tokensPerSec),
+    ...(r.budgetMs !== undefined ? { budget_s: r.budgetMs / 1000 } : {}),
     log: join(r.runDir, 'log.jsonl'),
     loss_curve: join(r.runDir, 'loss.svg'),
     ...extra,

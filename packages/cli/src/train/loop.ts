@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { DivergedError, InterruptedError } from '../errors.js';
 import { saveCheckpoint, TRAINER_STATE, type CheckpointInfo } from './checkpoint.js';
 import type { JsonlLog, LogRecord } from './jsonl.js';
+import type { StepBudget } from './budget.js';
 import { Progress, Throughput } from './progress.js';
 import { lossCurveSvg } from './svg.js';
 
@@ -32,6 +33,8 @@ export interface TrainSession {
   /** Writes the model (HF files) and the optimiser/scheduler/data/RNG state into `dir`.
    *  Returns JSON-able state to store in trainer_state.json under "session". */
   save(dir: string): Promise<Record<string, unknown>>;
+  /** A new total step count (wall-time budgets re-plan it as they go); schedules end there. */
+  setTotalSteps?(total: number): void;
 }
 
 export interface TrainerState {
@@ -42,6 +45,9 @@ export interface TrainerState {
   total_steps: number;
   tokens_seen: number;
   elapsed_ms: number;
+  /** Budgeted runs: the wall-time budget and how much of it is spent (set-up included). */
+  budget_ms?: number;
+  budget_spent_ms?: number;
   run: Record<string, unknown>;
   session: Record<string, unknown>;
 }
@@ -70,6 +76,8 @@ export interface LoopOptions {
   divergeHint?: string;
   /** Handle SIGINT/SIGTERM (default true). */
   handleSignals?: boolean;
+  /** A wall-time budget: the total step count is re-planned after every step (budget.ts). */
+  budget?: StepBudget;
 }
 
 export interface LoopResult {
@@ -112,6 +120,13 @@ export async function runLoop(session: TrainSession, o: LoopOptions): Promise<Lo
   let lossAtSave = NaN;
   let step = o.startStep;
   let refLoss: number | undefined;
+  let total = o.totalSteps;
+  const budget = o.budget;
+  const replan = () => {
+    if (!budget) return;
+    total = budget.plan(step);
+    session.setTotalSteps?.(total);
+  };
 
   let stopSignal: NodeJS.Signals | undefined;
   const onSignal = (sig: NodeJS.Signals) => {
@@ -144,9 +159,10 @@ export async function runLoop(session: TrainSession, o: LoopOptions): Promise<Lo
           format: 'avey-trainer-state',
           version: 1,
           step,
-          total_steps: o.totalSteps,
+          total_steps: total,
           tokens_seen: tokensSeen,
           elapsed_ms: Math.round(elapsed()),
+          ...(budget ? { budget_ms: budget.budgetMs, budget_spent_ms: Math.round(budget.spentMs()) } : {}),
           run: o.run,
           session: sessionState,
         };
@@ -163,12 +179,15 @@ export async function runLoop(session: TrainSession, o: LoopOptions): Promise<Lo
 
   try {
     if (o.evalAtStart && session.evalLoss) {
+      const te = performance.now();
       const ev = await session.evalLoss();
+      budget?.recordEval(performance.now() - te);
       evals.push([step, ev]);
       o.log.append({ step, eval_loss: ev });
       o.progress.message(`held-out loss before training: ${ev.toFixed(4)}`);
     }
-    while (step < o.totalSteps) {
+    replan();
+    while (step < total) {
       await yieldToEvents(); // lets SIGINT/SIGTERM handlers run between steps
       if (stopSignal) break;
       const ts = performance.now();
@@ -192,15 +211,19 @@ export async function runLoop(session: TrainSession, o: LoopOptions): Promise<Lo
       if (Number.isNaN(firstLoss)) [firstLoss, firstStep] = [r.loss, step];
       tokensSeen += r.tokens;
       speed.add(ms, r.tokens);
+      budget?.recordStep(ms);
+      replan();
       const record: LogRecord = { step, loss: r.loss };
       if (r.lr !== undefined) record.lr = r.lr;
       if (r.gradNorm !== undefined) record.grad_norm = r.gradNorm;
       record.tokens = tokensSeen;
       record.ms = Math.round(ms * 10) / 10;
-      const last = step === o.totalSteps;
+      const last = step >= total;
       let evalLoss: number | undefined;
       if (session.evalLoss && ((o.evalInterval > 0 && step % o.evalInterval === 0) || last)) {
+        const te = performance.now();
         evalLoss = await session.evalLoss();
+        budget?.recordEval(performance.now() - te);
         evals.push([step, evalLoss]);
         record.eval_loss = evalLoss;
         if (session.referenceLoss) record.unigram_eval_loss = refLoss = session.referenceLoss();
@@ -211,17 +234,23 @@ export async function runLoop(session: TrainSession, o: LoopOptions): Promise<Lo
         loss: r.loss,
         lr: r.lr,
         tokensPerSec: speed.tokensPerSec,
-        etaMs: speed.msPerStep * (o.totalSteps - step),
+        etaMs: speed.msPerStep * (total - step),
         evalLoss,
         refLoss,
+        totalSteps: total,
+        timeLeftMs: budget?.timeLeftMs(),
       });
-      if (step % o.saveInterval === 0 || last) await save();
+      if (step % o.saveInterval === 0 || last) {
+        const tsv = performance.now();
+        await save();
+        budget?.recordSave(performance.now() - tsv);
+      }
     }
     if (stopSignal) {
       if (!lastSaved || lastSaved.step !== step) await save();
       o.progress.done();
       throw new InterruptedError(
-        `interrupted at step ${step} of ${o.totalSteps}; saved checkpoint ${lastSaved!.dir}. Continue with: ${o.resumeCommand}`,
+        `interrupted at step ${step} of ${total}; saved checkpoint ${lastSaved!.dir}. Continue with: ${o.resumeCommand}`,
       );
     }
   } finally {

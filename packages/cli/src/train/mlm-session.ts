@@ -74,6 +74,10 @@ export function maskedMlmLoss(
   return maskedMlmLossFromHidden(model.encode(ids), model.tiedEmbedding(), labels, T, nn);
 }
 
+/** AVEY_MLM_HEAD=full trains through the model's full MLM head (logits at every position): the same
+ *  loss and gradients, slower; kept only to measure the masked head's speed-up (docs/reproduction.md). */
+const FULL_HEAD = process.env.AVEY_MLM_HEAD === 'full';
+
 export class MlmSession implements TrainSession {
   private evalSet: Array<{ ids: Tensor; labels: Int32Array }> = [];
   private unigram!: UnigramCounter;
@@ -87,6 +91,7 @@ export class MlmSession implements TrainSession {
     private readonly batcher: MlmBatcher | FileBatches,
     private readonly params: Variable[],
     private readonly s: MlmSettings,
+    private readonly plan: { totalSteps: number },
   ) {}
 
   /**
@@ -117,17 +122,19 @@ export class MlmSession implements TrainSession {
       const { tensors, metadata } = safetensors.read(join(opts.resumeDir, 'optimizer.safetensors'));
       optimizer.loadStateDict({ meta: JSON.parse(metadata.optimizer) as Optim.OptimizerStateMeta, tensors });
     }
-    const scheduler = new optim.LRScheduler(optimizer, scheduleOf(s, schedules));
+    // the schedule reads the total at each step: a wall-time budget re-plans it (setTotalSteps)
+    const plan = { totalSteps: s.totalSteps };
+    const scheduler = new optim.LRScheduler(optimizer, (step) => scheduleOf({ ...s, totalSteps: plan.totalSteps }, schedules)(step));
     if (opts.state) scheduler.loadStateDict(opts.state.scheduler);
     if (opts.batches) {
-      const replay = new MlmSession(opts.model, opts.config, opts.tokenizer, optimizer, scheduler, opts.batches, params, s);
+      const replay = new MlmSession(opts.model, opts.config, opts.tokenizer, optimizer, scheduler, opts.batches, params, s, plan);
       replay.unigram = new UnigramCounter(opts.config.vocab_size, opts.state?.unigram);
       return replay;
     }
     if (!opts.train || !opts.heldOut || !opts.tokenizer) throw new Error('MlmSession.create: a corpus and a tokenizer are needed without batches');
     const mlm = { batchSize: s.batch, seqLen: s.seqLen, seed: s.seed, rate: s.maskRate };
     const batcher = new data.MlmBatcher(opts.train, opts.tokenizer, mlm, opts.state?.data as MlmState | undefined);
-    const session = new MlmSession(opts.model, opts.config, opts.tokenizer, optimizer, scheduler, batcher, params, s);
+    const session = new MlmSession(opts.model, opts.config, opts.tokenizer, optimizer, scheduler, batcher, params, s, plan);
     // A checkpoint written before the unigram reference existed: count from the resume point on.
     session.unigram = new UnigramCounter(opts.tokenizer.vocabSize, opts.state?.unigram);
     // A fixed held-out set: the first `evalBatches` batches of the held-out documents (one pass).
@@ -167,7 +174,9 @@ export class MlmSession implements TrainSession {
         if (!b) throw new Error('the training data ran out (MlmBatcher returned no batch)');
         this.unigram.addBatch(b.inputIds, b.labels);
         const ids = T.tensor(b.inputIds, { dtype: 'int32', shape: b.shape });
-        const loss = maskedMlmLoss(this.model, ids, b.labels, T, nn);
+        const loss = FULL_HEAD
+          ? this.model.forward(ids, { labels: T.tensor(b.labels, { dtype: 'int32', shape: b.shape }) }).loss!
+          : maskedMlmLoss(this.model, ids, b.labels, T, nn);
         (this.s.gradAccum > 1 ? loss.div(this.s.gradAccum) : loss).backward();
         lossSum += await loss.itemAsync();
       }
@@ -188,6 +197,13 @@ export class MlmSession implements TrainSession {
       sum += await T.scope(() => noGrad(() => maskedMlmLoss(this.model, ids, labels, T, nn)).itemAsync());
     }
     return sum / this.evalSet.length;
+  }
+
+  /** A re-planned total step count (wall-time budgets): the LR of the next step follows it. */
+  setTotalSteps(total: number): void {
+    if (total === this.plan.totalSteps) return;
+    this.plan.totalSteps = total;
+    this.scheduler.loadStateDict(this.scheduler.stateDict()); // re-applies the schedule at the current step
   }
 
   /** The unigram reference: an add-one-smoothed unigram of the training tokens seen so far, scored

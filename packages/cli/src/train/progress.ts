@@ -12,6 +12,10 @@ export interface ProgressStats {
   evalLoss?: number;
   /** The reference loss of the latest evaluation (MLM: the unigram of the training tokens seen). */
   refLoss?: number;
+  /** The total step count when it changes during the run (wall-time budgets). */
+  totalSteps?: number;
+  /** Budgeted runs: wall time left until the deadline (shown instead of the ETA). */
+  timeLeftMs?: number;
 }
 
 export interface ProgressOptions {
@@ -21,13 +25,17 @@ export interface ProgressOptions {
   mode?: 'bar' | 'lines' | 'silent';
   /** In line mode, print every this many steps (evals and the last step always print). */
   lineEvery?: number;
+  /** In line mode, print at most every this many milliseconds instead (wall-time budgets). */
+  lineEveryMs?: number;
 }
 
 export class Progress {
   readonly mode: 'bar' | 'lines' | 'silent';
   private readonly stream: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
-  private readonly total: number;
+  private total: number;
   private readonly lineEvery: number;
+  private readonly lineEveryMs: number | undefined;
+  private lastLineAt = -Infinity;
   private barShown = false;
   private lastEval: number | undefined;
 
@@ -37,6 +45,7 @@ export class Progress {
     const ci = process.env.CI !== undefined && process.env.CI !== '' && process.env.CI !== 'false';
     this.mode = opts.mode ?? (this.stream.isTTY && !ci ? 'bar' : 'lines');
     this.lineEvery = Math.max(1, opts.lineEvery ?? Math.ceil(this.total / 20));
+    this.lineEveryMs = opts.lineEveryMs;
   }
 
   /** One line of text: "step 120/400 loss 5.123 eval 5.301 2.35k tok/s ETA 1m12s". */
@@ -46,12 +55,13 @@ export class Progress {
     if (ev !== undefined) parts.push(`eval ${ev.toFixed(4)}`);
     if (ev !== undefined && s.refLoss !== undefined && Number.isFinite(s.refLoss)) parts.push(`unigram ${s.refLoss.toFixed(4)}`);
     if (s.lr !== undefined) parts.push(`lr ${s.lr.toExponential(2)}`);
-    parts.push(`${formatCount(s.tokensPerSec)} tok/s`, `ETA ${formatDuration(s.etaMs)}`);
+    parts.push(`${formatCount(s.tokensPerSec)} tok/s`, s.timeLeftMs !== undefined ? `left ${formatDuration(Math.max(0, s.timeLeftMs))}` : `ETA ${formatDuration(s.etaMs)}`);
     return parts.join('  ');
   }
 
   update(s: ProgressStats): void {
     if (s.evalLoss !== undefined) this.lastEval = s.evalLoss;
+    if (s.totalSteps !== undefined) this.total = s.totalSteps;
     if (this.mode === 'silent') return;
     const text = Progress.describe(s, this.total, this.lastEval);
     if (this.mode === 'bar') {
@@ -62,8 +72,13 @@ export class Progress {
       this.stream.write(`\r\x1b[2K${`${bar} ${text}`.slice(0, cols - 1)}`);
       this.barShown = true;
       if (s.evalLoss !== undefined) this.message(`eval at step ${s.step}: held-out loss ${s.evalLoss.toFixed(4)}`);
-    } else if (s.step % this.lineEvery === 0 || s.step === this.total || s.evalLoss !== undefined) {
-      this.stream.write(`${text}\n`);
+    } else {
+      const now = performance.now();
+      const due = this.lineEveryMs !== undefined ? now - this.lastLineAt >= this.lineEveryMs : s.step % this.lineEvery === 0;
+      if (due || s.step === this.total || s.evalLoss !== undefined) {
+        this.stream.write(`${text}\n`);
+        this.lastLineAt = now;
+      }
     }
   }
 
