@@ -104,7 +104,7 @@ test('pretrain --budget: stops on time with a checkpoint, the LR schedule warms 
   await waitFor(() => {
     if (Number.isNaN(setup) && /training for \S+ more/.test(c.out.stderr)) setup = (performance.now() - t0) / 1000;
     return c.exitCode !== null || !Number.isNaN(setup);
-  }, 'training to start', 120_000);
+  }, 'training to start', 300_000);
   const ex = await exited(c);
   const wall = (performance.now() - t0) / 1000;
   assert.equal(ex.code, 0, c.out.stderr);
@@ -133,7 +133,7 @@ test('pretrain --budget: stops on time with a checkpoint, the LR schedule warms 
 test('pretrain --budget: Ctrl-C, then --resume continues with what is left of the budget (here a raised one); usage errors', async () => {
   const run = join(TMP, 'budget-int');
   const c = startProcess([BIN, ...BASE, '--budget', '10m', '--out', run]);
-  await waitFor(() => readLog(join(run, 'log.jsonl')).filter((x) => typeof x.loss === 'number').length >= 3 || c.exitCode !== null, 'a few steps', 120_000);
+  await waitFor(() => readLog(join(run, 'log.jsonl')).filter((x) => typeof x.loss === 'number').length >= 3 || c.exitCode !== null, 'a few steps', 300_000);
   c.kill('SIGINT');
   const ex = await exited(c);
   assert.equal(ex.code, 130, c.out.stderr);
