@@ -150,7 +150,7 @@ export function buildCli(argv: readonly string[], specs: readonly TopSpec[] = CO
       y = applyCommand(y, spec, commandName(spec.command), argv);
     }
   }
-  y = y.example('$0 pretrain', 'pretrain a tiny Avey-B on the built-in corpus (about a minute on a laptop CPU)');
+  y = y.example('$0 pretrain', 'pretrain a tiny Avey-B on the built-in corpus (a 4-minute budgeted recipe)');
   y = y.example('$0 info', 'show the version, the backends available here and the model presets');
   return y;
 }
