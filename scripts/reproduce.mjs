@@ -46,7 +46,7 @@ if (SCALE === 'budget') {
   await import('./reproduce-budget.mjs');
   process.exit(0);
 }
-if (!['quick', 'full', 'long', 'shuffled', 'niah'].includes(SCALE)) throw new Error(`--scale must be quick, full, long, shuffled or niah, got ${SCALE}`);
+if (!['quick', 'full', 'long', 'shuffled', 'niah'].includes(SCALE)) throw new Error(`--scale must be quick, full, long, shuffled, niah or budget, got ${SCALE}`);
 const SEEDS = Number(opt('seeds', 3));
 const ONLY = opt('only', 'all');
 const DRY = argv.includes('--dry-run');
