@@ -18,6 +18,7 @@ export const TASK_LIST = [
   { name: 'wnut17', describe: 'WNUT-17 NER, entity F1', finetune: true },
   { name: 'squad', describe: 'SQuAD v1.1 extractive QA, EM/F1', finetune: true },
   { name: 'classify', describe: 'your own labelled texts: --train/--validation/--test TSV, CSV or JSONL files, accuracy', finetune: true },
+  { name: 'tag', describe: 'your own tagged tokens: --train/--validation/--test CoNLL column files, entity F1 (--scheme iob2|bio) or token accuracy (--scheme none)', finetune: true },
   { name: 'niah', describe: 'needle in a haystack as the paper: fine-tune at --train-len tokens, test at each --eval-lens; exact-needle accuracy and set-F1', finetune: true },
   { name: 'retrieval', describe: 'dense retrieval: finetune with --train PAIRS.jsonl or --train-task squad, eval with --beir DIR; docs/guides/retrieval.md', finetune: true },
   { name: 'squad-retrieval', describe: 'SQuAD dev passage retrieval as a BEIR folder, nDCG@10/MRR@10/recall@100: eval only', finetune: false },

@@ -149,7 +149,7 @@ interface WordSentence {
 }
 
 /** Word-level tagging split: token labels for training, word predictions by majority vote. */
-async function taggingSplit(tok: Tokenizer, sents: WordSentence[], labels: string[], maxLen: number, metric: 'accuracy' | 'entity'): Promise<TaskSplit> {
+export async function taggingSplit(tok: Tokenizer, sents: WordSentence[], labels: string[], maxLen: number, metric: 'accuracy' | 'entity'): Promise<TaskSplit> {
   const d = await import('@avey/data');
   const index = new Map(labels.map((l, i) => [l, i]));
   const encoded = sents.map((s) => d.encodeWords(tok, s.words, { maxLength: maxLen }));
@@ -299,6 +299,8 @@ export async function loadTask(task: TaskName, tok: Tokenizer, o: LoadOptions): 
       return loadSquad(tok, o);
     case 'classify':
       throw new UsageError('classify reads your own files: `avey finetune classify --train F` (finetune/own-task.ts)', 'finetune');
+    case 'tag':
+      throw new UsageError('tag reads your own files: `avey finetune tag --train F` (finetune/own-tags.ts)', 'finetune');
     case 'niah':
       throw new UsageError('niah examples are generated per length by finetune/niah.ts (avey finetune niah --train-len … --eval-lens …)', 'finetune');
     case 'squad-retrieval':

@@ -16,6 +16,7 @@ import { formatTable } from '../util/format.js';
 import { NIAH_LABELS, runNiahEval } from '../finetune/niah.js';
 import { niahSettings, rejectRetrievalFlags } from './finetune.js';
 import { loadClassify } from '../finetune/own-task.js';
+import { loadTag, schemeOf, type TagScheme } from '../finetune/own-tags.js';
 import { resolve } from 'node:path';
 
 type Metrics = Record<string, number>;
@@ -33,6 +34,9 @@ interface EvalArgs {
   textColumn: string;
   textPairColumn?: string;
   labelColumn: string;
+  tokenColumn: number;
+  tagColumn?: number;
+  scheme?: TagScheme;
   trainLen?: number;
   evalLens?: Array<number | string>;
   needle: 'word' | 'number';
@@ -59,6 +63,17 @@ export async function runEval(args: RawArgs): Promise<void> {
     if (loaded.head !== 'seqcls') throw new FileError(dir, `the checkpoint '${dir}' has a ${loaded.head} head; \`eval classify\` needs a model written by \`avey finetune classify\`.`);
     const data = await loadClassify(tok, { root: '', maxLen: a.maxLen, evalLimit: a.evalLimit, seed: a.seed }, { test: resolve(a.test), columns: { text: a.textColumn, label: a.labelColumn, ...(a.textPairColumn ? { pair: a.textPairColumn } : {}) } }, labels);
     metrics = await scoreSplit(loaded.model, data.test, 'seqcls', padIdOf(tok), a.batch);
+  } else if (a.task === 'tag') {
+    if (!a.test) throw new UsageError('`avey eval tag` needs --test FILE (a CoNLL column file with the token and tag columns the model was fine-tuned with).', 'eval');
+    const loaded = await loadModel(dir);
+    config = loaded.config;
+    checkTokenizerFits(tok, config, dir);
+    if (loaded.head !== 'tokcls') throw new FileError(dir, `the checkpoint '${dir}' has a ${loaded.head} head; \`eval tag\` needs a model written by \`avey finetune tag\`.`);
+    const id2label = (config as { id2label?: Record<string, string> }).id2label ?? {};
+    const labels = Array.from({ length: config.num_labels }, (_, i) => id2label[String(i)] ?? String(i));
+    const scheme = a.scheme ?? schemeOf(labels);
+    const data = await loadTag(tok, { root: '', maxLen: a.maxLen, evalLimit: a.evalLimit, seed: a.seed }, { test: resolve(a.test), columns: { token: a.tokenColumn, ...(a.tagColumn ? { tag: a.tagColumn } : {}), scheme } }, labels);
+    metrics = await scoreSplit(loaded.model, data.test, 'tokcls', padIdOf(tok), a.batch);
   } else if (a.task === 'niah') {
     const loaded = await loadModel(dir);
     checkTokenizerFits(tok, loaded.config, dir);

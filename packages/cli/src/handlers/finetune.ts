@@ -19,6 +19,7 @@ import { resolveCheckpoint, TRAINER_STATE } from '../train/checkpoint.js';
 import { checkFreshOutDir, readTrainerState } from '../train/job.js';
 import { fineTuneInLoop } from '../finetune/run.js';
 import { loadClassify, type OwnDataFiles } from '../finetune/own-task.js';
+import { loadTag, type OwnTagFiles, type TagScheme } from '../finetune/own-tags.js';
 import { runNiahFinetune, type NiahSettings } from '../finetune/niah.js';
 import { findDatasetsRoot, loadTask, type TaskData } from '../finetune/tasks.js';
 import { padIdOf, scoreSplit, taskModel, FINETUNE_BETAS, FINETUNE_EPS, FINETUNE_WARMUP, FINETUNE_WEIGHT_DECAY } from '../finetune/train.js';
@@ -48,6 +49,9 @@ interface FinetuneArgs {
   textColumn: string;
   textPairColumn?: string;
   labelColumn: string;
+  tokenColumn: number;
+  tagColumn?: number;
+  scheme?: TagScheme;
   trainLen?: number;
   evalLens?: Array<number | string>;
   needle: 'word' | 'number';
@@ -97,6 +101,8 @@ export interface FinetuneRun {
   eval_batches: number;
   /** classify: your own files and columns. */
   own?: OwnDataFiles;
+  /** tag: your own CoNLL files, columns and scheme. */
+  own_tags?: OwnTagFiles;
 }
 
 interface SweepFile {
@@ -143,7 +149,7 @@ async function loadData(run: Omit<FinetuneRun, 'lr'>): Promise<Loaded> {
   const tok = await loadTokenizer(run.checkpoint);
   const t0 = performance.now();
   const lo = { root: run.data_root, maxLen: run.max_len, limit: run.limit ?? undefined, evalLimit: run.eval_limit ?? undefined, seed: run.seed };
-  const data = run.task === 'classify' ? await loadClassify(tok, lo, run.own!) : await loadTask(run.task, tok, lo);
+  const data = run.task === 'classify' ? await loadClassify(tok, lo, run.own!) : run.task === 'tag' ? await loadTag(tok, lo, run.own_tags!) : await loadTask(run.task, tok, lo);
   if (data.train.examples.length === 0) throw new UsageError(`${run.task}: the training set is empty; check --limit and the data.`, 'finetune');
   note(`${run.task}: ${data.train.examples.length} train / ${data.dev.examples.length} dev / ${data.test.examples.length} test examples from ${data.source} (read in ${formatDuration(performance.now() - t0)})`);
   let cached: { model: AnyHeadModel; config: AnyConfig } | undefined;
@@ -312,7 +318,7 @@ export async function rejectRetrievalFlags(a: RawArgs & { task: string }, which:
   const { RETRIEVAL_ONLY } = await import('../specs/retrieval.js');
   const given = explicitOptions(a);
   const kebab = (k: string) => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-  const shared = a.task === 'classify' ? ['train', 'validation'] : []; // classify reads --train/--validation files too
+  const shared = a.task === 'classify' || a.task === 'tag' ? ['train', 'validation'] : []; // classify and tag read --train/--validation files too
   const bad = RETRIEVAL_ONLY[which].filter((k) => !shared.includes(k) && (given.has(k) || given.has(kebab(k))));
   if (bad.length) throw new UsageError(`${bad.map((k) => `--${kebab(k)}`).join(', ')} only apply to \`avey ${which} retrieval\`, not ${a.task}.`, which);
 }
@@ -322,6 +328,13 @@ export function ownFiles(a: { train?: string; validation?: string; test?: string
   if (!a.train) throw new UsageError('`avey finetune classify` needs --train FILE (TSV, CSV or JSONL with a text and a label column), e.g. `avey finetune classify --checkpoint runs/pretrain-1 --train reviews.tsv`.', 'finetune');
   const abs = (p?: string) => (p ? resolve(p) : undefined);
   return { train: abs(a.train), validation: abs(a.validation), test: abs(a.test), columns: { text: a.textColumn, label: a.labelColumn, ...(a.textPairColumn ? { pair: a.textPairColumn } : {}) } };
+}
+
+/** --train/--validation/--test, the columns and the scheme of `finetune tag` (paths made absolute). */
+export function ownTagFiles(a: { train?: string; validation?: string; test?: string; tokenColumn: number; tagColumn?: number; scheme?: TagScheme }): OwnTagFiles {
+  if (!a.train) throw new UsageError('`avey finetune tag` needs --train FILE (a CoNLL column file: token<TAB>tag per line, a blank line between sentences), e.g. `avey finetune tag --checkpoint runs/pretrain-1 --train ner.conll`.', 'finetune');
+  const abs = (p?: string) => (p ? resolve(p) : undefined);
+  return { train: abs(a.train), validation: abs(a.validation), test: abs(a.test), columns: { token: a.tokenColumn, ...(a.tagColumn ? { tag: a.tagColumn } : {}), scheme: a.scheme ?? 'iob2' } };
 }
 
 export async function runFinetune(args: RawArgs): Promise<void> {
@@ -355,7 +368,8 @@ export async function runFinetune(args: RawArgs): Promise<void> {
 
   const checkpoint = await resolveCheckpoint(a.checkpoint!, '--checkpoint');
   const own = a.task === 'classify' ? ownFiles(a) : undefined;
-  const dataRoot = a.task === 'niah' || own ? '' : findDatasetsRoot(a.data);
+  const ownTags = a.task === 'tag' ? ownTagFiles(a) : undefined;
+  const dataRoot = a.task === 'niah' || own || ownTags ? '' : findDatasetsRoot(a.data);
   const out = resolve(a.out ?? join('runs', `finetune-${a.task}-${timestamp()}`));
   // The output folder is checked before any data is read or any step is taken.
   await checkFreshOutDir(out, 'finetune', `avey finetune ${a.task} --resume ${a.out ?? out}`);
@@ -378,6 +392,7 @@ export async function runFinetune(args: RawArgs): Promise<void> {
     seed: a.seed,
     eval_batches: 4,
     ...(own ? { own } : {}),
+    ...(ownTags ? { own_tags: ownTags } : {}),
   };
   if (a.protocol === 'single') return runSingle(a, run, out, undefined);
   const { lr: _lr, ...shared } = run;
