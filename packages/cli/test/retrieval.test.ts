@@ -1,9 +1,10 @@
 // `avey finetune retrieval` / `avey eval retrieval` end to end on a synthetic BEIR folder: the
 // fine-tuned model must beat its own zero-shot nDCG@10; BM25 prints beside the model; the
-// embedding cache; malformed files name file:line; usage errors exit 2.
+// embedding cache; the run is a session of the one training loop (log.jsonl, checkpoints, exact
+// resume); malformed files name file:line; usage errors exit 2.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { avey, tempDir } from './helpers.js';
 
@@ -77,6 +78,34 @@ test('finetune retrieval (MNRL, gradient cache, hard negatives) beats its own ze
   const again = evalJson(pretrained());
   assert.equal(again.m.embedding_cache, 'hit');
   assert.equal(again.m['ndcg@10'], zero.m['ndcg@10']);
+});
+
+test('finetune retrieval runs in the one training loop: log.jsonl per step, exact resume from a checkpoint, --out never overwritten', () => {
+  const out = join(TMP, 'ft-loop');
+  const args = ['finetune', 'retrieval', '--checkpoint', pretrained(), '--train', PAIRS, '--limit', '60', '--steps', '4', '--batch', '8', '--mini-batch', '4', '--max-len', '32', '--lr', '1e-3', '--save-interval', '2', '--keep', '10', '--backend', 'cpu', '--out', out, '--json'];
+  const r = avey(args, { env: ENV });
+  assert.equal(r.code, 0, r.stderr);
+  const losses = (dir: string) => readFileSync(join(dir, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { step: number; loss?: number; ms?: number }).filter((x) => x.loss !== undefined).map(({ ms: _ms, ...x }) => x);
+  const ref = losses(out);
+  assert.deepEqual(ref.map((x) => x.step), [1, 2, 3, 4]);
+  for (const f of ['loss.svg', 'run.json', 'model/model.safetensors', 'checkpoints/step-000002/optimizer.safetensors', 'checkpoints/step-000004/trainer_state.json']) assert.ok(existsSync(join(out, f)), f);
+  const rep = JSON.parse(r.stdout) as { steps: number; loss: { first: number; last: number } };
+  assert.equal(rep.steps, 4);
+  assert.equal(rep.loss.first, ref[0].loss);
+  // the same command again: refused, nothing overwritten
+  const again = avey(args, { env: ENV });
+  assert.equal(again.code, 2);
+  assert.match(again.stderr, /already holds a training run\. Continue it with `avey finetune retrieval --resume/);
+  // interrupted after its first checkpoint (step 2) and resumed: steps 3 and 4 again, bit for bit
+  const res = avey(['finetune', 'retrieval', '--resume', join(out, 'checkpoints', 'step-000002'), '--backend', 'cpu', '--json'], { env: ENV });
+  assert.equal(res.code, 0, res.stderr);
+  assert.match(res.stderr, /resuming .*step-000002 at step 2\/4/);
+  assert.deepEqual(losses(out), ref);
+  assert.deepEqual((JSON.parse(res.stdout) as { loss: unknown }).loss, rep.loss);
+  // a classification task cannot resume it
+  const wrong = avey(['finetune', 'sst2', '--resume', out, '--backend', 'cpu']);
+  assert.equal(wrong.code, 2);
+  assert.match(wrong.stderr, /is a retrieval run, not sst2/);
 });
 
 test('eval retrieval: unknown qrels ids are reported; malformed files name file:line; usage errors exit 2', () => {

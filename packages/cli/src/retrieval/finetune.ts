@@ -1,17 +1,25 @@
 // `avey finetune retrieval`: contrastive fine-tuning of an encoder for dense retrieval (the paper's
 // IR protocol): multiple-negatives ranking loss (scale 20, in-batch negatives plus any hard
 // negatives) on mean-pooled embeddings, optionally with the gradient cache (--mini-batch), AdamW
-// with the fine-tuning recipe, 10 % warmup then linear decay, gradient clipping at 1. Writes
+// with the fine-tuning recipe, 10 % warmup then linear decay, gradient clipping at 1. The steps run
+// as a session (train/retrieval-session.ts) of the one training loop (train/job.ts → loop.ts):
+// OUT/log.jsonl, OUT/loss.svg, resumable OUT/checkpoints/step-N/ (--save-interval, --keep,
+// --resume), a stop on a non-finite loss, Ctrl-C = save and exit 130. At the end it writes
 // OUT/model (config, weights, tokenizer: what `avey embed` and `avey eval retrieval` read) and
 // OUT/metrics.json.
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import type { AnyHeadModel } from '@avey/avey-b';
 import type { Tokenizer } from '@avey/data';
 import { FileError, UsageError } from '../errors.js';
-import { commandOf, type RawArgs } from '../spec.js';
+import { commandOf, explicitOptions, type RawArgs } from '../spec.js';
 import { setupBackend } from '../lib/backend.js';
+import { writeFileAtomic } from '../lib/files.js';
 import { checkTokenizerFits, loadModel, loadTokenizer } from '../lib/models.js';
-import { resolveCheckpoint } from '../train/checkpoint.js';
+import { resolveCheckpoint, TRAINER_STATE } from '../train/checkpoint.js';
+import { checkFreshOutDir, readTrainerState, runJob, type JobSettings } from '../train/job.js';
+import { readLog } from '../train/jsonl.js';
+import { RetrievalSession, type EncodedPair, type RetrievalSessionState } from '../train/retrieval-session.js';
 import { findDatasetsRoot } from '../finetune/tasks.js';
 import { FINETUNE_BETAS, FINETUNE_EPS, FINETUNE_WARMUP, FINETUNE_WEIGHT_DECAY } from '../finetune/train.js';
 import { formatDuration } from '../util/format.js';
@@ -19,7 +27,7 @@ import { encodeForRetrieval } from './embed.js';
 import { evaluateDense, type Prepared } from './evaluate.js';
 
 interface Args {
-  checkpoint: string;
+  checkpoint?: string;
   train?: string;
   trainTask?: 'squad';
   validation?: string;
@@ -123,111 +131,164 @@ function timestamp(): string {
   return new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
 }
 
+/** What run.json / trainer_state.json store: enough to rebuild the pairs and the session on --resume. */
+interface RetrievalRun {
+  task: 'retrieval';
+  checkpoint: string;
+  train: string | null;
+  train_task: 'squad' | null;
+  validation: string | null;
+  data_root: string | null;
+  steps: number;
+  batch: number;
+  mini_batch: number | null;
+  max_len: number;
+  lr: number;
+  limit: number | null;
+  eval_limit: number | null;
+  seed: number;
+}
+
 export async function runFinetuneRetrieval(args: RawArgs): Promise<void> {
-  const a = args as unknown as RawArgs & Args;
-  if (!a.train === !a.trainTask) throw new UsageError('`avey finetune retrieval` needs exactly one of --train PAIRS.jsonl and --train-task squad.', 'finetune');
-  if (a.miniBatch !== undefined && a.miniBatch > a.batch) throw new UsageError(`--mini-batch ${a.miniBatch} is larger than --batch ${a.batch}; the gradient cache embeds mini-batches of a batch.`, 'finetune');
+  const a = args as unknown as RawArgs & Args & { resume?: string; saveInterval: number; keep: number };
   const note = (s: string) => process.stderr.write(`${s}\n`);
-  const dir = await resolveCheckpoint(a.checkpoint, '--checkpoint');
+  let run: RetrievalRun;
+  let out: string;
+  if (a.resume) {
+    const ignored = [...explicitOptions(args)].filter((n) => !['resume', 'backend', 'json', 'verbose'].includes(n));
+    if (ignored.length) note(`note: with --resume the run's own settings are used; ignoring ${ignored.map((n) => `--${n}`).join(', ')}`);
+    const ckpt = await resolveCheckpoint(a.resume, '--resume', TRAINER_STATE);
+    const saved = readTrainerState(ckpt).run.settings as unknown as RetrievalRun;
+    if (saved.task !== 'retrieval') throw new UsageError(`'${a.resume}' is a ${String(saved.task)} run, not retrieval: use \`avey finetune ${String(saved.task)} --resume ${a.resume}\`.`, 'finetune');
+    run = saved;
+    out = resolve(ckpt, '..', '..');
+  } else {
+    if (!a.checkpoint) throw new UsageError('missing required option --checkpoint (the pretrained model to start from), e.g. `avey finetune retrieval --checkpoint runs/pretrain-1 --train pairs.jsonl`; or --resume a fine-tuning run.', 'finetune');
+    if (!a.train === !a.trainTask) throw new UsageError('`avey finetune retrieval` needs exactly one of --train PAIRS.jsonl and --train-task squad.', 'finetune');
+    if (a.miniBatch !== undefined && a.miniBatch > a.batch) throw new UsageError(`--mini-batch ${a.miniBatch} is larger than --batch ${a.batch}; the gradient cache embeds mini-batches of a batch.`, 'finetune');
+    out = resolve(a.out ?? join('runs', `finetune-retrieval-${timestamp()}`));
+    // The output folder is checked before any data is read or any step is taken.
+    await checkFreshOutDir(out, 'finetune', `avey finetune retrieval --resume ${a.out ?? out}`);
+    run = {
+      task: 'retrieval',
+      checkpoint: await resolveCheckpoint(a.checkpoint, '--checkpoint'),
+      train: a.train ? resolve(a.train) : null,
+      train_task: a.trainTask ?? null,
+      validation: a.validation ? resolve(a.validation) : null,
+      data_root: a.trainTask ? findDatasetsRoot(a.data) : null,
+      steps: a.steps ?? DEFAULT_STEPS,
+      batch: a.batch,
+      mini_batch: a.miniBatch ?? null,
+      max_len: a.maxLen,
+      lr: a.lr,
+      limit: a.limit ?? null,
+      eval_limit: a.evalLimit ?? null,
+      seed: a.seed,
+    };
+  }
+  const dir = run.checkpoint;
   let train: Pair[];
   let validation: Pair[] = [];
   let source: string;
-  if (a.trainTask === 'squad') {
-    const sq = await squadPairs(findDatasetsRoot(a.data));
-    train = a.limit ? sq.train.slice(0, a.limit) : sq.train;
+  if (run.train_task === 'squad') {
+    const sq = await squadPairs(run.data_root!);
+    train = run.limit ? sq.train.slice(0, run.limit) : sq.train;
     validation = sq.validation;
     source = `${sq.source} (question → paragraph; the last 5 % of paragraphs for validation)`;
   } else {
-    train = await readPairs(a.train!, '--train', a.limit);
-    source = resolve(a.train!);
+    train = await readPairs(run.train!, '--train', run.limit ?? undefined);
+    source = run.train!;
   }
-  if (a.validation) validation = await readPairs(a.validation, '--validation');
-  const steps = a.steps ?? DEFAULT_STEPS;
+  if (run.validation) validation = await readPairs(run.validation, '--validation');
+  const { DataRng, mixSeed, documentText, queryText } = await import('@avey/data');
+  const plan = batchPlan(train, run.batch, run.steps, (xs, epoch) => new DataRng(mixSeed(run.seed, epoch)).shuffle(xs));
   const backend = await setupBackend(a.backend, commandOf(a));
   const tok: Tokenizer = await loadTokenizer(dir);
-  const { model, config } = await loadModel(dir, { head: 'mlm' });
+  const { model: pretrained, config } = await loadModel(dir, { head: 'mlm' });
   checkTokenizerFits(tok, config, dir);
-  const out = resolve(a.out ?? join('runs', `finetune-retrieval-${timestamp()}`));
-  mkdirSync(out, { recursive: true });
-  note(`retrieval: ${train.length} training pairs from ${source}${validation.length ? `, ${Math.min(validation.length, a.evalLimit ?? Infinity)} validation queries` : ''}; ${steps} steps of batch ${a.batch}${a.miniBatch ? ` (gradient cache, mini-batch ${a.miniBatch})` : ''}; backend ${backend}`);
+  const evalLimit = run.eval_limit ?? undefined;
+  note(`retrieval: ${train.length} training pairs from ${source}${validation.length ? `, ${Math.min(validation.length, evalLimit ?? Infinity)} validation queries` : ''}; ${run.steps} steps of batch ${run.batch}${run.mini_batch ? ` (gradient cache, mini-batch ${run.mini_batch})` : ''}; backend ${backend}`);
 
-  const val = validation.length ? pairsCollection(validation, a.evalLimit) : null;
-  const validate = async (label: string) => {
+  const val = validation.length ? pairsCollection(validation, evalLimit) : null;
+  const validate = async (model: AnyHeadModel, label: string) => {
     if (!val) return null;
-    const r = await evaluateDense(model, tok, dir, val, { batch: Math.max(a.batch, 16), maxLen: a.maxLen, cache: false, quiet: true });
+    const r = await evaluateDense(model, tok, dir, val, { batch: Math.max(run.batch, 16), maxLen: run.max_len, cache: false, quiet: true });
     note(`validation (${label}): ndcg@10 ${r.scores['ndcg@10'].toFixed(4)}, mrr@10 ${r.scores['mrr@10'].toFixed(4)}, recall@100 ${r.scores['recall@100'].toFixed(4)} over ${r.scores.queries} queries`);
     return r.scores;
   };
-  const zeroShot = await validate('zero-shot');
+  // the pretrained model's scores (recomputed on --resume: it is a pure function of the checkpoint)
+  const zeroShot = await validate(pretrained, 'zero-shot');
 
-  const T = await import('@avey/tensor');
-  const { optim, schedules } = await import('@avey/autograd');
-  const ab = await import('@avey/avey-b');
-  const { DataRng, mixSeed } = await import('@avey/data');
-  const enc = (t: string) => encodeForRetrieval(tok, t, a.maxLen);
-  const { documentText, queryText } = await import('@avey/data');
-  const encoded = train.map((p) => ({ q: enc(queryText(p.query)), p: enc(documentText(p.positive)), n: p.negatives.map((x) => enc(documentText(x))) }));
-  const plan = batchPlan(train, a.batch, steps, (xs, epoch) => new DataRng(mixSeed(a.seed, epoch)).shuffle(xs));
-  const params = model.parameters();
-  const opt = new optim.AdamW(optim.decayGroups(params, FINETUNE_WEIGHT_DECAY), { lr: a.lr, betas: FINETUNE_BETAS, eps: FINETUNE_EPS });
-  const sched = new optim.LRScheduler(opt, schedules.warmupLinear({ warmupFraction: FINETUNE_WARMUP, totalSteps: steps }));
-  const embed = ab.meanPoolEmbedder(model);
+  const enc = (t: string) => encodeForRetrieval(tok, t, run.max_len);
+  const encoded: EncodedPair[] = train.map((p) => ({ q: enc(queryText(p.query)), p: enc(documentText(p.positive)), n: p.negatives.map((x) => enc(documentText(x))) }));
   const pad = tok.special.pad ?? tok.special.eos ?? 0;
-  model.train();
-  const t0 = performance.now();
-  let lastPrint = t0;
-  let loss = NaN;
-  const losses: number[] = [];
-  for (let s = 0; s < plan.length; s++) {
-    const xs = plan[s].map((i) => encoded[i]);
-    loss = await T.scope(async () => {
-      const l = await ab.mnrlStep(embed, { queries: xs.map((x) => x.q), positives: xs.map((x) => x.p), negatives: xs.flatMap((x) => x.n) }, { padId: pad, ...(a.miniBatch ? { miniBatch: a.miniBatch } : {}) });
-      optim.clipGradNorm(params, 1);
-      opt.step();
-      opt.zeroGrad();
-      return l;
-    });
-    sched.step();
-    if (!Number.isFinite(loss)) throw new UsageError(`the loss became ${loss} at step ${s + 1}; lower --lr (now ${a.lr}).`, 'finetune');
-    losses.push(loss);
-    const now = performance.now();
-    if (a.verbose || s + 1 === plan.length || s === 0 || now - lastPrint > 10_000) {
-      lastPrint = now;
-      const eta = ((now - t0) / (s + 1)) * (plan.length - s - 1);
-      note(`step ${s + 1}/${plan.length}  loss ${loss.toFixed(4)}  ETA ${formatDuration(eta)}`);
-    }
-  }
+  let session: RetrievalSession | undefined;
+  const settings: JobSettings = { command: 'finetune', totalSteps: run.steps, logInterval: 1, evalInterval: 0, saveInterval: a.saveInterval, keep: a.keep, run: run as unknown as Record<string, unknown> };
+  const r = await runJob({
+    settings,
+    outDir: out,
+    resume: a.resume,
+    json: a.json,
+    createSession: async (_job, resume) => {
+      let model = pretrained;
+      if (resume) {
+        const loaded = await loadModel(resume.dir, { head: 'mlm' });
+        checkTokenizerFits(tok, loaded.config, resume.dir);
+        model = loaded.model;
+      }
+      session = await RetrievalSession.create({
+        model,
+        tokenizer: tok,
+        pairs: encoded,
+        plan,
+        padId: pad,
+        miniBatch: run.mini_batch ?? undefined,
+        lr: run.lr,
+        resumeDir: resume?.dir,
+        state: resume?.state.session as RetrievalSessionState | undefined,
+      });
+      return session;
+    },
+    resumeCommand: (d) => `avey finetune retrieval --resume ${d}`,
+    divergeHint: `Start again with a lower --lr (now ${run.lr}; resuming would repeat the same steps exactly).`,
+  });
+  const model = session!.model;
   model.eval();
-  const trainSeconds = (performance.now() - t0) / 1000;
-  await ab.saveCheckpoint(join(out, 'model'), model);
+  const { saveCheckpoint, MNRL_SCALE } = await import('@avey/avey-b');
+  await saveCheckpoint(join(out, 'model'), model);
   tok.save(join(out, 'model', 'tokenizer.json'));
-  const fineTuned = await validate('fine-tuned');
+  const fineTuned = await validate(model, 'fine-tuned');
+  // the whole run's losses (a resumed run's log holds the steps before the resume too)
+  const losses = readLog(join(out, 'log.jsonl')).filter((x) => typeof x.loss === 'number').map((x) => x.loss as number);
+  const last10 = losses.slice(-10);
   const report = {
     task: 'retrieval',
     checkpoint: dir,
     train: source,
     train_pairs: train.length,
-    steps: plan.length,
-    batch: a.batch,
-    mini_batch: a.miniBatch ?? null,
-    max_len: a.maxLen,
-    lr: a.lr,
-    seed: a.seed,
-    loss: { name: 'multiple-negatives ranking', scale: ab.MNRL_SCALE, first: losses[0], last: loss, mean_last_10: losses.slice(-10).reduce((x, y) => x + y, 0) / Math.min(10, losses.length) },
+    steps: r.stepsDone,
+    batch: run.batch,
+    mini_batch: run.mini_batch,
+    max_len: run.max_len,
+    lr: run.lr,
+    seed: run.seed,
+    loss: { name: 'multiple-negatives ranking', scale: MNRL_SCALE, first: losses[0], last: r.lastLoss, mean_last_10: last10.reduce((x, y) => x + y, 0) / last10.length },
     recipe: { optimizer: { betas: FINETUNE_BETAS, eps: FINETUNE_EPS, weight_decay: FINETUNE_WEIGHT_DECAY }, warmup: FINETUNE_WARMUP, schedule: 'warmup-linear', clip: 1, pooling: 'mean (attention mask)', similarity: 'cosine' },
     validation: val ? { queries: val.queries.length, documents: val.corpus.length, zero_shot: zeroShot, fine_tuned: fineTuned } : null,
-    train_seconds: Math.round(trainSeconds * 10) / 10,
+    train_seconds: Math.round(r.elapsedMs / 100) / 10,
     model: join(out, 'model'),
+    log: join(out, 'log.jsonl'),
+    loss_curve: join(out, 'loss.svg'),
   };
-  writeFileSync(join(out, 'metrics.json'), `${JSON.stringify(report, null, 2)}\n`);
+  await writeFileAtomic(join(out, 'metrics.json'), `${JSON.stringify(report, null, 2)}\n`, '--out');
   if (a.json) {
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     return;
   }
   process.stdout.write(
-    `trained ${plan.length} steps in ${formatDuration(trainSeconds * 1000)}: loss ${losses[0].toFixed(4)} → ${loss.toFixed(4)}\n` +
+    `trained ${r.stepsDone} steps in ${formatDuration(r.elapsedMs)}: loss ${losses[0].toFixed(4)} → ${r.lastLoss.toFixed(4)}\n` +
       (val ? `validation ndcg@10: zero-shot ${zeroShot!['ndcg@10'].toFixed(4)} → fine-tuned ${fineTuned!['ndcg@10'].toFixed(4)}\n` : '') +
-      `fine-tuned model: ${join(out, 'model')}\nmetrics: ${join(out, 'metrics.json')}\n` +
+      `fine-tuned model: ${join(out, 'model')}\nmetrics: ${join(out, 'metrics.json')}\nlog: ${report.log}\nloss curve: ${report.loss_curve}\n` +
       `evaluate: avey eval retrieval --checkpoint ${join(out, 'model')} --beir DIR --bm25\n`,
   );
 }
