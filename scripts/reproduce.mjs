@@ -55,7 +55,7 @@ if (SCALE === 'niah') {
   runNiahStudy({ repo, seeds: SEEDS, only: ONLY, dry: DRY, models: opt('models', undefined) });
   process.exit(0);
 }
-const DATA = opt('data', process.env.AVEY_DATASETS ?? '/work/shared/datasets');
+const DATA = opt('data', process.env.AVEY_DATASETS ?? join(repo, '..', 'shared', 'datasets'));
 
 // ---------------------------------------------------------------- the study's settings
 let S = {
