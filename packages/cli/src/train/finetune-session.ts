@@ -14,6 +14,7 @@ import type { optim as Optim, Variable } from '@avey/autograd';
 import { FINETUNE_BETAS, FINETUNE_EPS, FINETUNE_WARMUP, FINETUNE_WEIGHT_DECAY, makeBatch } from '../finetune/train.js';
 import type { Example, HeadKind } from '../finetune/tasks.js';
 import type { StepResult, TrainSession } from './loop.js';
+import { loadOptimizerState, saveOptimizerState } from './optimizer-state.js';
 
 export interface FinetuneSettings {
   lr: number;
@@ -62,13 +63,10 @@ export class FinetuneSession implements TrainSession {
     resumeDir?: string;
     state?: FinetuneSessionState;
   }): Promise<FinetuneSession> {
-    const { optim, schedules, safetensors } = await import('@avey/autograd');
+    const { optim, schedules } = await import('@avey/autograd');
     const params = o.model.parameters();
     const optimizer = new optim.AdamW(optim.decayGroups(params, FINETUNE_WEIGHT_DECAY), { lr: o.settings.lr, betas: FINETUNE_BETAS, eps: FINETUNE_EPS });
-    if (o.resumeDir) {
-      const { tensors, metadata } = safetensors.read(join(o.resumeDir, 'optimizer.safetensors'));
-      optimizer.loadStateDict({ meta: JSON.parse(metadata.optimizer) as Optim.OptimizerStateMeta, tensors });
-    }
+    if (o.resumeDir) await loadOptimizerState(o.resumeDir, optimizer);
     const total = finetuneSteps(o.train.length, o.settings);
     const scheduler = new optim.LRScheduler(optimizer, schedules.warmupLinear({ warmupFraction: FINETUNE_WARMUP, totalSteps: total }));
     if (o.state) scheduler.loadStateDict(o.state.scheduler);
@@ -129,11 +127,9 @@ export class FinetuneSession implements TrainSession {
 
   async save(dir: string): Promise<FinetuneSessionState> {
     const { saveCheckpoint } = await import('@avey/avey-b');
-    const { safetensors } = await import('@avey/autograd');
     await saveCheckpoint(dir, this.model);
     this.tokenizer.save(join(dir, 'tokenizer.json'));
-    const sd = this.optimizer.stateDict();
-    await safetensors.write(join(dir, 'optimizer.safetensors'), sd.tensors, { optimizer: JSON.stringify(sd.meta) });
+    await saveOptimizerState(dir, this.optimizer);
     return { scheduler: this.scheduler.stateDict() };
   }
 }

@@ -11,6 +11,7 @@ import type { MlmBatcher, MlmState, Tokenizer } from '@avey/data';
 import type { Tensor } from '@avey/tensor';
 import type { optim as Optim, schedules as Schedules, Variable } from '@avey/autograd';
 import type { StepResult, TrainSession } from './loop.js';
+import { loadOptimizerState, saveOptimizerState } from './optimizer-state.js';
 import { maskedMlmLossFromHidden } from './masked-head.js';
 import type { BatchFileState, FileBatches } from './batch-file.js';
 import { UnigramCounter, type UnigramState } from './unigram.js';
@@ -112,16 +113,13 @@ export class MlmSession implements TrainSession {
     state?: MlmSessionState;
   }): Promise<MlmSession> {
     const data = await import('@avey/data');
-    const { optim, schedules, safetensors } = await import('@avey/autograd');
+    const { optim, schedules } = await import('@avey/autograd');
     const { tensor } = await import('@avey/tensor');
     const s = opts.settings;
     const params = opts.model.parameters();
     const betas: [number, number] = [s.adamBeta1 ?? ADAM_BETAS[0], s.adamBeta2 ?? ADAM_BETAS[1]];
     const optimizer = new optim.AdamW(optim.decayGroups(params, s.weightDecay), { lr: s.lr, betas, eps: s.adamEps ?? ADAM_EPS });
-    if (opts.resumeDir) {
-      const { tensors, metadata } = safetensors.read(join(opts.resumeDir, 'optimizer.safetensors'));
-      optimizer.loadStateDict({ meta: JSON.parse(metadata.optimizer) as Optim.OptimizerStateMeta, tensors });
-    }
+    if (opts.resumeDir) await loadOptimizerState(opts.resumeDir, optimizer);
     // the schedule reads the total at each step: a wall-time budget re-plans it (setTotalSteps)
     const plan = { totalSteps: s.totalSteps };
     const scheduler = new optim.LRScheduler(optimizer, (step) => scheduleOf({ ...s, totalSteps: plan.totalSteps }, schedules)(step));
@@ -219,11 +217,9 @@ export class MlmSession implements TrainSession {
 
   async save(dir: string): Promise<MlmSessionState> {
     const { saveCheckpoint } = await import('@avey/avey-b');
-    const { safetensors } = await import('@avey/autograd');
     await saveCheckpoint(dir, this.model);
     this.tokenizer?.save(join(dir, 'tokenizer.json'));
-    const sd = this.optimizer.stateDict();
-    await safetensors.write(join(dir, 'optimizer.safetensors'), sd.tensors, { optimizer: JSON.stringify(sd.meta) });
+    await saveOptimizerState(dir, this.optimizer);
     return {
       scheduler: this.scheduler.stateDict(),
       data: this.batcher.state(),

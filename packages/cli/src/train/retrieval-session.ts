@@ -15,6 +15,7 @@ import type { Tokenizer } from '@avey/data';
 import type { optim as Optim, Variable } from '@avey/autograd';
 import { FINETUNE_BETAS, FINETUNE_EPS, FINETUNE_WARMUP, FINETUNE_WEIGHT_DECAY } from '../finetune/train.js';
 import type { StepResult, TrainSession } from './loop.js';
+import { loadOptimizerState, saveOptimizerState } from './optimizer-state.js';
 
 /** One training pair, already tokenised: query, positive and hard negatives (token ids). */
 export interface EncodedPair {
@@ -54,13 +55,10 @@ export class RetrievalSession implements TrainSession {
     resumeDir?: string;
     state?: RetrievalSessionState;
   }): Promise<RetrievalSession> {
-    const { optim, schedules, safetensors } = await import('@avey/autograd');
+    const { optim, schedules } = await import('@avey/autograd');
     const params = o.model.parameters();
     const optimizer = new optim.AdamW(optim.decayGroups(params, FINETUNE_WEIGHT_DECAY), { lr: o.lr, betas: FINETUNE_BETAS, eps: FINETUNE_EPS });
-    if (o.resumeDir) {
-      const { tensors, metadata } = safetensors.read(join(o.resumeDir, 'optimizer.safetensors'));
-      optimizer.loadStateDict({ meta: JSON.parse(metadata.optimizer) as Optim.OptimizerStateMeta, tensors });
-    }
+    if (o.resumeDir) await loadOptimizerState(o.resumeDir, optimizer);
     const scheduler = new optim.LRScheduler(optimizer, schedules.warmupLinear({ warmupFraction: FINETUNE_WARMUP, totalSteps: o.plan.length }));
     if (o.state) scheduler.loadStateDict(o.state.scheduler);
     o.model.train();
@@ -94,11 +92,9 @@ export class RetrievalSession implements TrainSession {
 
   async save(dir: string): Promise<RetrievalSessionState> {
     const { saveCheckpoint } = await import('@avey/avey-b');
-    const { safetensors } = await import('@avey/autograd');
     await saveCheckpoint(dir, this.model);
     this.tokenizer.save(join(dir, 'tokenizer.json'));
-    const sd = this.optimizer.stateDict();
-    await safetensors.write(join(dir, 'optimizer.safetensors'), sd.tensors, { optimizer: JSON.stringify(sd.meta) });
+    await saveOptimizerState(dir, this.optimizer);
     return { scheduler: this.scheduler.stateDict() };
   }
 }
