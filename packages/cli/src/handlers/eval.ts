@@ -14,14 +14,14 @@ import { findDatasetsRoot, loadTask } from '../finetune/tasks.js';
 import { padIdOf, scoreSplit } from '../finetune/train.js';
 import { formatTable } from '../util/format.js';
 import { NIAH_LABELS, runNiahEval } from '../finetune/niah.js';
-import { niahSettings, rejectRetrievalFlags } from './finetune.js';
+import { niahSettings, rejectRetrievalFlags, type TaskInputArgs } from './finetune.js';
 import { loadClassify } from '../finetune/own-task.js';
-import { loadTag, schemeOf, type TagScheme } from '../finetune/own-tags.js';
+import { loadTag, schemeOf } from '../finetune/own-tags.js';
 import { resolve } from 'node:path';
 
 type Metrics = Record<string, number>;
 
-interface EvalArgs {
+interface EvalArgs extends TaskInputArgs {
   task: TaskName;
   checkpoint: string;
   data?: string;
@@ -31,16 +31,6 @@ interface EvalArgs {
   out?: string;
   split: 'dev' | 'test' | 'train';
   test?: string;
-  textColumn: string;
-  textPairColumn?: string;
-  labelColumn: string;
-  tokenColumn: number;
-  tagColumn?: number;
-  scheme?: TagScheme;
-  trainLen?: number;
-  evalLens?: Array<number | string>;
-  needle: 'word' | 'number';
-  haystack: 'words' | 'text';
 }
 
 export async function runEval(args: RawArgs): Promise<void> {

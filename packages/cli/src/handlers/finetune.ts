@@ -26,7 +26,21 @@ import { padIdOf, scoreSplit, taskModel, FINETUNE_BETAS, FINETUNE_EPS, FINETUNE_
 import { median } from '../util/stats.js';
 import { formatDuration, formatNumber, formatTable } from '../util/format.js';
 
-interface FinetuneArgs {
+/** The task-input flags `finetune` and `eval` share: own-data columns and the NIAH protocol. */
+export interface TaskInputArgs {
+  textColumn: string;
+  textPairColumn?: string;
+  labelColumn: string;
+  tokenColumn: number;
+  tagColumn?: number;
+  scheme?: TagScheme;
+  trainLen?: number;
+  evalLens?: Array<number | string>;
+  needle: 'word' | 'number';
+  haystack: 'words' | 'text';
+}
+
+interface FinetuneArgs extends TaskInputArgs {
   task: TaskName;
   checkpoint?: string;
   data?: string;
@@ -46,16 +60,6 @@ interface FinetuneArgs {
   train?: string;
   validation?: string;
   test?: string;
-  textColumn: string;
-  textPairColumn?: string;
-  labelColumn: string;
-  tokenColumn: number;
-  tagColumn?: number;
-  scheme?: TagScheme;
-  trainLen?: number;
-  evalLens?: Array<number | string>;
-  needle: 'word' | 'number';
-  haystack: 'words' | 'text';
 }
 
 /** NIAH settings from the flags (lengths in tokens; --eval-lens accepts 1024 4096 or 1024,4096). */
