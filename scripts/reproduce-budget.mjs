@@ -10,6 +10,8 @@
 // docs/reproduction/budget-results.json and splices the table into docs/reproduction.md.
 //   --quick: a smoke test of the pipeline (60 s budgets, 256 fine-tuning examples; numbers meaningless)
 //   --dry-run: print the commands; --only pretrain|finetune|report; --data DIR (the datasets)
+//   --models avey-b,avey-b-random: run only these (default: all three); each model's runs finish
+//     (pretraining, then fine-tuning) before the next model starts, so a partial study is usable
 import { spawnSync, execSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -40,6 +42,8 @@ const MODELS = [
   { id: 'avey-b-random', label: 'Avey-B tiny, random init', random: true },
   { id: 'transformer', label: 'Transformer (2 layers), pretrained', args: ['--model', 'transformer', '--config', join(ROOT, 'transformer.json')] },
 ];
+const PICK = opt('models', MODELS.map((m) => m.id).join(',')).split(',');
+for (const id of PICK) if (!MODELS.some((m) => m.id === id)) throw new Error(`--models: unknown model '${id}' (known: ${MODELS.map((m) => m.id).join(', ')})`);
 const t0 = Date.now();
 const git = () => { try { return execSync('git log -1 --oneline', { cwd: repo, encoding: 'utf8' }).trim(); } catch { return null; } };
 const readJson = (f) => JSON.parse(readFileSync(f, 'utf8'));
@@ -84,8 +88,12 @@ function finetune(m, task, s) {
 
 writeJson(join(ROOT, 'transformer.json'), { num_hidden_layers: 2, max_position_embeddings: 1024 });
 const seeds = Array.from({ length: SEEDS }, (_, i) => i);
-if (ONLY === 'all' || ONLY === 'pretrain') for (const s of seeds) for (const m of MODELS) pretrain(m, s);
-if (ONLY === 'all' || ONLY === 'finetune') for (const s of seeds) for (const m of MODELS) for (const task of Object.keys(FT)) finetune(m, task, s);
+for (const s of seeds) {
+  for (const m of MODELS.filter((x) => PICK.includes(x.id))) {
+    if (ONLY === 'all' || ONLY === 'pretrain') pretrain(m, s);
+    if (ONLY === 'all' || ONLY === 'finetune') for (const task of Object.keys(FT)) finetune(m, task, s);
+  }
+}
 if (DRY) process.exit(0);
 
 // ---------------------------------------------------------------- report
