@@ -43,7 +43,7 @@ const results = { settings: S, models: {}, bm25: null };
 for (const m of MODELS) {
   const pre = join(ROOT, 'pretrain', m.id);
   once(join(ROOT, `pretrain-${m.id}.json`), () => {
-    const args = ['pretrain', '--model', m.model, '--preset', 'tiny', '--batch', S.pretrain.batch, '--seq-len', S.pretrain.seqLen, '--steps', S.pretrain.steps, '--seed', 11, '--out', pre, '--backend', 'cpu', '--json'];
+    const args = ['pretrain', '--model', m.model, '--preset', 'tiny', '--batch', S.pretrain.batch, '--max-len', S.pretrain.seqLen, '--steps', S.pretrain.steps, '--seed', 11, '--out', pre, '--backend', 'cpu', '--json'];
     if (m.config) { mkdirSync(ROOT, { recursive: true }); const f = join(ROOT, `${m.id}.config.json`); writeFileSync(f, JSON.stringify(m.config)); args.splice(5, 0, '--config', f); }
     const r = avey(args, join(ROOT, 'logs', `pretrain-${m.id}.json`));
     return { final_eval_loss: r.json.final_eval_loss ?? null, wall_s: r.wall_s };

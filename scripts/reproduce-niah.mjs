@@ -28,6 +28,10 @@ const MODELS = [
   { id: 'transformer-sinusoidal', label: 'Transformer (2 layers), sinusoidal positions, random init', model: 'transformer', config: { num_hidden_layers: 2, max_position_embeddings: 65536, position_embedding_type: 'sinusoidal' }, steps: 1, lr: 1e-12 },
   // tested at 1k and 4k only: on the 2-core machine a 64k pass takes about 25 minutes
   { id: 'avey-b-pretrained', label: 'Avey-B tiny, pretrained 200 steps', model: 'avey-b', config: null, steps: 200, lr: 2e-3, evalLens: [1024, 4096] },
+  // the budget study's checkpoints (node scripts/reproduce.mjs --scale budget), seed for seed: the
+  // main job's recipe pretrained for 20 minutes, and the random init with the same 2,048-token BPE
+  { id: 'avey-b-budget', label: 'Avey-B tiny, pretrained 20 min (budget recipe)', from: 'avey-b', evalLens: [1024, 4096, 16384], longEval: { lens: [65536], evalLimit: 3 } },
+  { id: 'avey-b-budget-random', label: 'Avey-B tiny, random init (budget recipe\'s tokenizer)', from: 'avey-b-random', evalLens: [1024, 4096, 16384], longEval: { lens: [65536], evalLimit: 3 } },
 ];
 
 export function runNiahStudy({ repo, seeds, only, dry, models }) {
@@ -56,6 +60,13 @@ export function runNiahStudy({ repo, seeds, only, dry, models }) {
   const S = NIAH_STUDY;
   const tokenizer = join(ROOT, 'tokenizer.json');
   const ptDir = (m) => join(ROOT, 'pretrain', m.id);
+  /** The checkpoint fine-tuned for `seed`: the study's own pretraining, or the budget study's run of that seed. */
+  const startOf = (m, seed) => {
+    if (!m.from) return ptDir(m);
+    const dir = join(repo, 'runs', 'repro', 'budget-20m', 'pretrain', m.from, `seed-${seed}`, 'run');
+    if (!dry && !existsSync(join(dir, 'config.json')) && !existsSync(join(dir, 'checkpoints'))) throw new Error(`${m.id} fine-tunes the budget study's checkpoint ${dir}, which does not exist: run \`node scripts/reproduce.mjs --scale budget --models ${m.from}\` first`);
+    return dir;
+  };
   const ftDir = (m, seed) => join(ROOT, 'finetune', m.id, `seed-${seed}`);
   const phase = (p) => only === 'all' || only === p;
 
@@ -69,7 +80,7 @@ export function runNiahStudy({ repo, seeds, only, dry, models }) {
       if (!Array.isArray(r.results) || out.results?.length !== r.results.length) return false;
       const wall = r.train_seconds + r.results.reduce((x, y) => x + (y.wall_s ?? 0), 0);
       rmSync(join(dir, 'model'), { recursive: true, force: true });
-      writeJson(join(dir, 'driver.json'), { wall_s: wall, adopted: true, command: `avey finetune niah --checkpoint ${ptDir(m)} (settings in metrics.json)`, finished: new Date().toISOString(), git: git() });
+      writeJson(join(dir, 'driver.json'), { wall_s: wall, adopted: true, command: `avey finetune niah --checkpoint ${startOf(m, seed)} (settings in metrics.json)`, finished: new Date().toISOString(), git: git() });
       process.stderr.write(`adopted the finished run ${dir}\n`);
       return true;
     } catch {
@@ -77,10 +88,11 @@ export function runNiahStudy({ repo, seeds, only, dry, models }) {
     }
   };
   const pretrain = (m) => {
+      if (m.from) return;
       const dir = ptDir(m);
       if (existsSync(join(dir, 'driver.json'))) return;
       rmSync(dir, { recursive: true, force: true });
-      const args = ['pretrain', '--model', m.model, '--preset', 'tiny', '--tokenizer', tokenizer, '--batch', '4', '--seq-len', '256',
+      const args = ['pretrain', '--model', m.model, '--preset', 'tiny', '--tokenizer', tokenizer, '--batch', '4', '--max-len', '256',
         '--steps', String(m.steps), '--lr', String(m.lr), '--seed', '11', '--eval-interval', '0', '--keep', '1', '--out', dir, '--json', '--backend', 'cpu'];
       if (m.config) {
         const cfg = join(ROOT, 'configs', `${m.id}.json`);
@@ -90,11 +102,11 @@ export function runNiahStudy({ repo, seeds, only, dry, models }) {
       const r = run(args, join(ROOT, 'pretrain', `${m.id}.out.json`), join(ROOT, 'pretrain', `${m.id}.log`));
       if (!dry) writeJson(join(dir, 'driver.json'), { wall_s: r.wall, command: r.cmd, finished: new Date().toISOString(), git: git() });
   };
-  if (phase('pretrain') || phase('finetune')) {
-    if (!existsSync(tokenizer)) run(['tokenizer', 'train', '--vocab-size', String(S.vocab), '--out', tokenizer, '--json', '--backend', 'cpu'], join(ROOT, 'tokenizer.out.json'), join(ROOT, 'tokenizer.log'));
+  const picked = models ? MODELS.filter((m) => models.split(',').includes(m.id)) : MODELS;
+  if ((phase('pretrain') || phase('finetune')) && picked.some((m) => !m.from)) {
+    if (!existsSync(tokenizer)) run(['tokenizer', 'train', '--vocab-size', String(S.vocab), '--out', ROOT, '--json', '--backend', 'cpu'], join(ROOT, 'tokenizer.out.json'), join(ROOT, 'tokenizer.log'));
   }
   // model by model (its starting checkpoint, then its seeds), in MODELS order; --models id,id runs those only
-  const picked = models ? MODELS.filter((m) => models.split(',').includes(m.id)) : MODELS;
   for (const m of picked) {
     if (phase('pretrain') || phase('finetune')) pretrain(m);
     if (!phase('finetune')) continue;
@@ -103,7 +115,7 @@ export function runNiahStudy({ repo, seeds, only, dry, models }) {
         const dir = ftDir(m, seed);
         if (existsSync(join(dir, 'driver.json')) || adopt(m, seed)) return;
         rmSync(dir, { recursive: true, force: true });
-        const args = ['finetune', 'niah', '--checkpoint', ptDir(m), '--train-len', S.trainLen, '--eval-lens', (m.evalLens ?? S.evalLens).join(','), '--needle', S.needle,
+        const args = ['finetune', 'niah', '--checkpoint', startOf(m, seed), '--train-len', S.trainLen, '--eval-lens', (m.evalLens ?? S.evalLens).join(','), '--needle', S.needle,
           '--limit', S.limit, '--eval-limit', S.evalLimit, '--batch', S.batch, '--lr', S.lr, '--seed', seed, '--out', dir, '--json', '--backend', 'cpu'].map(String);
         const r = run(args, join(dir, 'stdout.json'), join(dir, 'log.txt'));
         if (!dry) writeJson(join(dir, 'driver.json'), { wall_s: r.wall, command: r.cmd, finished: new Date().toISOString(), git: git() });
@@ -112,7 +124,7 @@ export function runNiahStudy({ repo, seeds, only, dry, models }) {
       const dir = ftDir(m, seed);
       if (m.longEval && !existsSync(join(dir, 'eval-long.driver.json'))) {
         const args = ['eval', 'niah', '--checkpoint', join(dir, 'model'), '--train-len', S.trainLen, '--eval-lens', m.longEval.lens.join(','), '--needle', S.needle,
-          '--eval-limit', m.longEval.evalLimit, '--batch', S.batch, '--out', join(dir, 'eval-long.json'), '--json', '--backend', 'cpu'].map(String);
+          '--eval-limit', m.longEval.evalLimit, '--batch', S.batch, '--out', join(dir, 'eval-long'), '--json', '--backend', 'cpu'].map(String);
         const r = run(args, join(dir, 'eval-long.stdout.json'), join(dir, 'eval-long.log.txt'));
         if (!dry) writeJson(join(dir, 'eval-long.driver.json'), { wall_s: r.wall, command: r.cmd, finished: new Date().toISOString(), git: git() });
       }
@@ -127,7 +139,7 @@ export function runNiahStudy({ repo, seeds, only, dry, models }) {
       const dir = ftDir(m, seed);
       if (!existsSync(join(dir, 'driver.json'))) continue;
       const r = readJson(join(dir, 'metrics.json'));
-      if (existsSync(join(dir, 'eval-long.driver.json'))) r.results.push(...readJson(join(dir, 'eval-long.json')).results);
+      if (existsSync(join(dir, 'eval-long.driver.json'))) r.results.push(...readJson(existsSync(join(dir, 'eval-long.json')) ? join(dir, 'eval-long.json') : join(dir, 'eval-long', 'metrics.json')).results);
       rows.push({ model: m.id, label: m.label, seed, steps: r.steps, train_seconds: r.train_seconds, final_loss: r.final_loss, train_words: r.train_words, results: r.results, wall_s: readJson(join(dir, 'driver.json')).wall_s, git: readJson(join(dir, 'driver.json')).git });
     }
   }

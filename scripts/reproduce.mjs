@@ -185,7 +185,7 @@ function pretrain(m) {
   } else {
     rmSync(dir, { recursive: true, force: true });
     args = ['pretrain', '--model', m.model, '--preset', 'tiny', '--tokenizer', TOKENIZER,
-      '--batch', p.batch, '--seq-len', p.seqLen, '--steps', p.steps, '--seed', 11,
+      '--batch', p.batch, '--max-len', p.seqLen, '--steps', p.steps, '--seed', 11,
       '--eval-interval', p.evalInterval, '--eval-batches', p.evalBatches, '--save-interval', p.saveInterval, '--keep', 1,
       '--out', dir, '--json', '--backend', 'cpu'].map(String);
     if (S.shuffledCorpus) args.push('--corpus', CORPUS);

@@ -7,6 +7,7 @@ import {
   EXPLICIT,
   GLOBAL_OPTIONS,
   commandName,
+  deprecatedUses,
   isGroup,
   toYargsOption,
   toYargsPositional,
@@ -72,7 +73,7 @@ function typedOptions(argv: readonly string[], options: Record<string, OptionSpe
   const out = new Set<string>();
   for (const [name, o] of Object.entries(options)) {
     const camel = name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
-    const aliases = Array.isArray(o.alias) ? o.alias : o.alias ? [o.alias] : [];
+    const aliases = [...(Array.isArray(o.alias) ? o.alias : o.alias ? [o.alias] : []), ...(o.deprecatedAliases ?? [])];
     for (const n of [name, camel, ...aliases]) {
       if (argv.some((a) => a === `--${n}` || a.startsWith(`--${n}=`) || a === `--no-${n}`)) out.add(name);
     }
@@ -113,6 +114,7 @@ function applyCommand(y: Argv, spec: CommandSpec, path: string, argv: readonly s
       lastWins(raw, all);
       Object.defineProperty(raw, EXPLICIT, { value: typedOptions(argv, all), enumerable: false });
       validateArgs(raw, { ...GLOBAL_OPTIONS, ...(spec.options ?? {}) }, spec.positionals ?? {}, argv, path);
+      for (const [old, now] of deprecatedUses(argv, all)) process.stderr.write(`avey ${path}: --${old} is deprecated; use --${now} (same meaning)\n`);
       await spec.run(raw);
     },
   );

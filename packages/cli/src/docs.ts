@@ -36,7 +36,8 @@ function optionTable(options: Record<string, OptionSpec>): string[] {
   const rows = ['| option | type | default | description |', '|---|---|---|---|'];
   for (const [name, o] of Object.entries(options)) {
     const aliases = (Array.isArray(o.alias) ? o.alias : o.alias ? [o.alias] : []).map((a) => ` (\`--${a}\`)`).join('');
-    const flag = (o.type === 'boolean' ? `\`--${name}\` / \`--no-${name}\`` : `\`--${name}\``) + aliases;
+    const old = (o.deprecatedAliases ?? []).map((a) => ` (deprecated: \`--${a}\`)`).join('');
+    const flag = (o.type === 'boolean' ? `\`--${name}\` / \`--no-${name}\`` : `\`--${name}\``) + aliases + old;
     rows.push(`| ${flag} | ${typeOf(o)} | ${defaultOf(o)} | ${cell(`${o.describe ?? ''}${constraints(o)}`)} |`);
   }
   return rows;

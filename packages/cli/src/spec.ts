@@ -12,6 +12,8 @@ export interface OptionSpec extends Options {
   max?: number;
   /** Exclusive lower bound (for rates such as --lr). */
   gt?: number;
+  /** Old spellings still accepted; using one prints a one-line notice naming the new flag. */
+  deprecatedAliases?: string[];
 }
 
 export interface PositionalSpec extends PositionalOptions {
@@ -75,8 +77,10 @@ export const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
 
 /** Strips the extra validation keys before handing an option to yargs. */
 export function toYargsOption(o: OptionSpec): Options {
-  const { integer: _i, min: _min, max: _max, gt: _gt, ...rest } = o;
-  return rest;
+  const { integer: _i, min: _min, max: _max, gt: _gt, deprecatedAliases, ...rest } = o;
+  if (!deprecatedAliases?.length) return rest;
+  const alias = Array.isArray(rest.alias) ? rest.alias : rest.alias ? [rest.alias] : [];
+  return { ...rest, alias: [...alias, ...deprecatedAliases] };
 }
 
 export function toYargsPositional(o: PositionalSpec): PositionalOptions {
@@ -94,4 +98,15 @@ export const EXPLICIT = Symbol.for('avey.cli.explicit');
 
 export function explicitOptions(args: object): ReadonlySet<string> {
   return ((args as Record<symbol, unknown>)[EXPLICIT] as Set<string> | undefined) ?? new Set();
+}
+
+/** The deprecated spellings typed on `argv`, as [old, new] flag names (`['seq-len', 'max-len']`). */
+export function deprecatedUses(argv: readonly string[], options: Record<string, OptionSpec>): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  for (const [name, o] of Object.entries(options)) {
+    for (const old of o.deprecatedAliases ?? []) {
+      if (argv.some((a) => a === `--${old}` || a.startsWith(`--${old}=`) || a === `--no-${old}`)) out.push([old, name]);
+    }
+  }
+  return out;
 }

@@ -55,11 +55,11 @@ const tokFile = join(TMP, 'tok', 'tokenizer.json');
 
 for (const backend of BACKENDS) {
   test(`commands on ${backend} agree with cpu`, async (t: import('node:test').TestContext) => {
-    if (!existsSync(tokFile)) assert.equal(avey(['tokenizer', 'train', '--corpus', corpus, '--vocab-size', '300', '--out', tokFile]).code, 0);
+    if (!existsSync(tokFile)) assert.equal(avey(['tokenizer', 'train', '--corpus', corpus, '--vocab-size', '300', '--out', join(TMP, 'tok')]).code, 0);
     const B = ['--backend', backend];
     const C = ['--backend', 'cpu'];
     const cpuRun = join(TMP, 'pre-cpu');
-    const pretrainArgs = (out: string) => ['pretrain', '--corpus', corpus, '--config', cfg, '--tokenizer', tokFile, '--batch', '2', '--seq-len', '16', '--steps', '2', '--eval-batches', '1', '--out', out];
+    const pretrainArgs = (out: string) => ['pretrain', '--corpus', corpus, '--config', cfg, '--tokenizer', tokFile, '--batch', '2', '--max-len', '16', '--steps', '2', '--eval-batches', '1', '--out', out];
     type Pre = { final_train_loss: number; checkpoint: string };
     const ref = existsSync(cpuRun) ? undefined : json<Pre>([...pretrainArgs(cpuRun), ...C]);
     if (ref) writeFileSync(join(TMP, 'pre-cpu.json'), JSON.stringify(ref));
@@ -73,8 +73,8 @@ for (const backend of BACKENDS) {
 
     await t.test('forward', () => {
       type Fw = { outputs: Record<string, { mean: number; std: number; min: number; max: number }>; loss: number | null };
-      const a = json<Fw>(['forward', '--checkpoint', cpuRun, '--seq-len', '16', ...B]);
-      const b = json<Fw>(['forward', '--checkpoint', cpuRun, '--seq-len', '16', ...C]);
+      const a = json<Fw>(['forward', '--checkpoint', cpuRun, '--max-len', '16', ...B]);
+      const b = json<Fw>(['forward', '--checkpoint', cpuRun, '--max-len', '16', ...C]);
       for (const [name, o] of Object.entries(b.outputs)) {
         for (const k of ['mean', 'std', 'min', 'max'] as const) close(a.outputs[name][k], o[k], 1e-4, `${name}.${k}`);
       }
@@ -99,14 +99,14 @@ for (const backend of BACKENDS) {
     });
 
     await t.test('trace', () => {
-      const out = join(TMP, `trace-${backend}.safetensors`);
-      const r = avey(['trace', '--checkpoint', cpuRun, '--text', 'the movie was good and the plot was fun', '--output', out, ...B]);
+      const out = join(TMP, `trace-${backend}`);
+      const r = avey(['trace', '--checkpoint', cpuRun, '--text', 'the movie was good and the plot was fun', '--out', out, ...B]);
       assert.equal(r.code, 0, r.stderr);
-      assert.ok(existsSync(out));
+      assert.ok(existsSync(join(out, 'trace.safetensors')));
     });
 
     await t.test('bench infer', () => {
-      const r = avey(['bench', 'infer', '--preset', 'tiny', '--seq-lens', '16', '--repeats', '1', '--warmup', '0', ...B]);
+      const r = avey(['bench', 'infer', '--preset', 'tiny', '--max-lens', '16', '--repeats', '1', '--warmup-runs', '0', ...B]);
       assert.equal(r.code, 0, r.stderr);
     });
 

@@ -9,7 +9,7 @@ const torch = findTorch();
 const skip = 'skip' in torch ? (process.env.CI ? false : `no PyTorch here: ${torch.skip}`) : false;
 
 test('bench infer --compare-torch: the twin at 1 and 2 threads per length, ratio = avey-ts / faster twin', { skip }, () => {
-  const r = avey(['bench', 'infer', '--preset', 'tiny', '--seq-lens', '64,128', '--repeats', '1', '--warmup', '0', '--compare-torch', '--json'], { timeoutMs: 300_000 });
+  const r = avey(['bench', 'infer', '--preset', 'tiny', '--max-lens', '64,128', '--repeats', '1', '--warmup-runs', '0', '--compare-torch', '--json'], { timeoutMs: 300_000 });
   assert.equal(r.code, 0, r.stderr);
   const j = JSON.parse(r.stdout) as { results: { seq_len: number; latency_s: number }[]; torch: { rows: { seq_len: number; avey_ts_s: number; torch_1t_s: number; torch_2t_s: number; ratio: number }[]; blas: string } };
   assert.deepEqual(j.torch.rows.map((x) => x.seq_len), [64, 128]);
@@ -22,7 +22,7 @@ test('bench infer --compare-torch: the twin at 1 and 2 threads per length, ratio
 });
 
 test('bench infer --compare-torch refuses --config (the twin knows the presets only)', () => {
-  const r = avey(['bench', 'infer', '--preset', 'tiny', '--seq-lens', '64', '--config', 'package.json', '--compare-torch']);
+  const r = avey(['bench', 'infer', '--preset', 'tiny', '--max-lens', '64', '--config', 'package.json', '--compare-torch']);
   assert.equal(r.code, 2, r.stderr);
   assert.match(r.stderr, /--compare-torch compares presets only/);
 });

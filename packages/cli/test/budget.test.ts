@@ -91,7 +91,7 @@ const MICRO = join(TMP, 'micro.json');
   writeFileSync(CORPUS, `${paras.join('\n\n')}\n`);
   writeFileSync(MICRO, JSON.stringify({ d_embed: 16, n_layers: 2, chunk_size: 8, k: 1 }));
 }
-const BASE = ['pretrain', '--backend', 'cpu', '--corpus', CORPUS, '--config', MICRO, '--vocab-size', '300', '--batch', '2', '--seq-len', '32', '--eval-interval', '40'];
+const BASE = ['pretrain', '--backend', 'cpu', '--corpus', CORPUS, '--config', MICRO, '--vocab-size', '300', '--batch', '2', '--max-len', '32', '--eval-interval', '40'];
 const BUDGET_S = 40;
 
 test('pretrain --budget: stops on time with a checkpoint, the LR schedule warms up and ends at its final LR, progress shows the time left', async () => {

@@ -52,7 +52,7 @@ test('2. non-finite weights are refused on load, naming the file and the tensor'
   const { tensor } = await import('@avey/tensor');
   const all = new Map([...raw.tensors].map(([k, v]) => [k, k === 'embed.weight' ? tensor(data, { shape: [...v.shape] }) : tensor(v.data as Float32Array, { shape: [...v.shape] })]));
   await safetensors.write(file, all);
-  const r = avey(['forward', '--checkpoint', dir, '--backend', 'cpu', '--seq-len', '8']);
+  const r = avey(['forward', '--checkpoint', dir, '--backend', 'cpu', '--max-len', '8']);
   assert.equal(r.code, 1, r.stdout);
   assert.match(r.stderr, /model\.safetensors' are damaged: tensor 'embed\.weight' holds NaN at index 7/);
 });

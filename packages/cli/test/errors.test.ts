@@ -59,10 +59,10 @@ test('missing and unreadable files exit 1 naming the file; --verbose adds the st
   const { dir, cleanup } = tempDir();
   t.after(cleanup);
   const missing = join(dir, 'nope.txt');
-  expectFailure(['tokenizer', 'train', '--corpus', missing, '--out', join(dir, 't.json')], 1, new RegExp(`'${missing}'.*no such file`));
+  expectFailure(['tokenizer', 'train', '--corpus', missing, '--out', join(dir, 't')], 1, new RegExp(`'${missing}'.*no such file`));
   const bad = join(dir, 'bad.jsonl');
   writeFileSync(bad, '{"text": "fine"}\n{"text": broken}\n');
-  expectFailure(['tokenizer', 'train', '--corpus', bad, '--out', join(dir, 't.json')], 1, new RegExp(`${bad}:2: invalid JSON`));
+  expectFailure(['tokenizer', 'train', '--corpus', bad, '--out', join(dir, 't')], 1, new RegExp(`${bad}:2: invalid JSON`));
   expectFailure(['fill-mask', 'a [MASK] b', '--checkpoint', join(dir, 'none')], 1, /--checkpoint '.*none' does not exist/);
   const verbose = avey(['tokenizer', 'train', '--corpus', missing, '--verbose']);
   assert.equal(verbose.code, 1);

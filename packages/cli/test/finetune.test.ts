@@ -35,7 +35,7 @@ function pretrained(): string {
   const cfg = join(TMP, 'micro.json');
   writeFileSync(cfg, JSON.stringify({ d_embed: 16, n_layers: 2, chunk_size: 8, k: 1 }));
   const run = join(TMP, 'pre');
-  const r = avey(['pretrain', '--backend', 'cpu', '--corpus', corpus, '--config', cfg, '--vocab-size', '400', '--batch', '2', '--seq-len', '32', '--steps', '4', '--out', run]);
+  const r = avey(['pretrain', '--backend', 'cpu', '--corpus', corpus, '--config', cfg, '--vocab-size', '400', '--batch', '2', '--max-len', '32', '--steps', '4', '--out', run]);
   assert.equal(r.code, 0, r.stderr);
   CKPT = run;
   return run;
@@ -52,8 +52,8 @@ test('finetune sst2: table + metrics.json + a saved model that eval scores ident
   assert.equal(m.train_examples, 24);
   assert.equal(m.test_examples, 12);
   assert.ok(m.test.accuracy >= 0 && m.test.accuracy <= 1);
-  const evalJson = join(TMP, 'eval-sst2.json');
-  const e = avey(['eval', 'sst2', '--checkpoint', join(out, 'model'), '--backend', 'cpu', '--eval-limit', '12', '--max-len', '48', '--batch', '8', '--json', '--out', evalJson]);
+  const evalJson = join(TMP, 'eval-sst2', 'metrics.json');
+  const e = avey(['eval', 'sst2', '--checkpoint', join(out, 'model'), '--backend', 'cpu', '--eval-limit', '12', '--max-len', '48', '--batch', '8', '--json', '--out', join(TMP, 'eval-sst2')]);
   assert.equal(e.code, 0, e.stderr);
   assert.equal((JSON.parse(e.stdout) as { metrics: { accuracy: number } }).metrics.accuracy, m.test.accuracy);
   assert.deepEqual(JSON.parse(readFileSync(evalJson, 'utf8')), JSON.parse(e.stdout));
@@ -72,7 +72,7 @@ test('finetune runs in the one training loop: log.jsonl per step, exact resume f
   const args = ['finetune', 'sst2', '--checkpoint', pretrained(), ...QUICK, '--save-interval', '1', '--keep', '10', '--out', out];
   const r = avey(args);
   assert.equal(r.code, 0, r.stderr);
-  const losses = (dir: string) => readFileSync(join(dir, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { step: number; loss?: number; ms?: number }).filter((x) => x.loss !== undefined).map(({ ms: _ms, ...x }) => x);
+  const losses = (dir: string) => readFileSync(join(dir, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { step: number; loss?: number; ms?: number; rss_mb?: number; heap_mb?: number; array_buffers_mb?: number; live_tensors?: number; live_tensor_mb?: number }).filter((x) => x.loss !== undefined).map(({ ms: _ms, rss_mb: _r, heap_mb: _h, array_buffers_mb: _a, live_tensors: _t, live_tensor_mb: _m, ...x }) => x);
   const ref = losses(out);
   assert.deepEqual(ref.map((x) => x.step), [1, 2, 3], '24 examples / batch 8 = 3 logged steps');
   assert.ok(existsSync(join(out, 'loss.svg')) && existsSync(join(out, 'checkpoints', 'step-000003', 'optimizer.safetensors')));
@@ -91,7 +91,7 @@ test('finetune runs in the one training loop: log.jsonl per step, exact resume f
 
 test('finetune wnut17 with the paper protocol: LR sweep × seeds, median at the best dev LR', { skip: SKIP }, () => {
   const out = join(TMP, 'wnut');
-  const r = avey(['finetune', 'wnut17', '--checkpoint', pretrained(), ...QUICK, '--limit', '16', '--eval-limit', '8', '--protocol', 'paper', '--lrs', '1e-3', '1e-2', '--seeds', '2', '--out', out, '--json']);
+  const r = avey(['finetune', 'wnut17', '--checkpoint', pretrained(), ...QUICK, '--limit', '16', '--eval-limit', '8', '--protocol', 'paper', '--lrs', '1e-3', '1e-2', '--n-seeds', '2', '--out', out, '--json']);
   assert.equal(r.code, 0, r.stderr);
   const m = JSON.parse(r.stdout) as {
     protocol: string;

@@ -20,7 +20,7 @@ function pretrained(model: 'avey-b' | 'transformer', config: Record<string, unkn
   const cfg = join(TMP, `${model}.json`);
   writeFileSync(cfg, JSON.stringify(config));
   const run = join(TMP, `pre-${model}`);
-  const r = avey(['pretrain', '--backend', 'cpu', '--model', model, '--corpus', corpus, '--config', cfg, '--vocab-size', '400', '--batch', '2', '--seq-len', '32', '--steps', '4', '--out', run]);
+  const r = avey(['pretrain', '--backend', 'cpu', '--model', model, '--corpus', corpus, '--config', cfg, '--vocab-size', '400', '--batch', '2', '--max-len', '32', '--steps', '4', '--out', run]);
   assert.equal(r.code, 0, r.stderr);
   return run;
 }

@@ -17,7 +17,7 @@ function pretrained(): string {
   if (CKPT) return CKPT;
   const cfg = join(TMP, 'micro.json');
   writeFileSync(cfg, JSON.stringify({ d_embed: 16, n_layers: 2, chunk_size: 8, k: 1 }));
-  const r = avey(['pretrain', '--backend', 'cpu', '--config', cfg, '--vocab-size', '300', '--batch', '2', '--seq-len', '16', '--steps', '2', '--out', join(TMP, 'pre')]);
+  const r = avey(['pretrain', '--backend', 'cpu', '--config', cfg, '--vocab-size', '300', '--batch', '2', '--max-len', '16', '--steps', '2', '--out', join(TMP, 'pre')]);
   assert.equal(r.code, 0, r.stderr);
   return (CKPT = join(TMP, 'pre'));
 }

@@ -18,7 +18,7 @@ function pretrained(): string {
   if (CKPT) return CKPT;
   const cfg = join(TMP, 'micro.json');
   writeFileSync(cfg, JSON.stringify({ d_embed: 16, n_layers: 2, chunk_size: 8, k: 1 }));
-  const r = avey(['pretrain', '--backend', 'cpu', '--config', cfg, '--vocab-size', '300', '--batch', '2', '--seq-len', '16', '--steps', '2', '--out', join(TMP, 'pre')]);
+  const r = avey(['pretrain', '--backend', 'cpu', '--config', cfg, '--vocab-size', '300', '--batch', '2', '--max-len', '16', '--steps', '2', '--out', join(TMP, 'pre')]);
   assert.equal(r.code, 0, r.stderr);
   return (CKPT = join(TMP, 'pre'));
 }
@@ -76,6 +76,24 @@ test('finetune tag on the example files: id2label saved, eval tag scores the sam
   const e2 = avey(['eval', 'tag', '--checkpoint', out, '--test', bad, '--backend', 'cpu']);
   assert.equal(e2.code, 1);
   assert.match(e2.stderr, /new\.conll:3: the tag 'B-DATE' is not one of the training tags/);
+});
+
+test('finetune tag resumes exactly: from a mid-run checkpoint the same losses and the same test F1', () => {
+  const out = join(TMP, 'tag-resume');
+  const r = avey(['finetune', 'tag', '--checkpoint', pretrained(), '--train', join(EX, 'ner-train.conll'), '--validation', join(EX, 'ner-dev.conll'), '--test', join(EX, 'ner-test.conll'), '--backend', 'cpu', '--batch', '4', '--epochs', '2', '--save-interval', '2', '--keep', '10', '--out', out, '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  const f1 = (JSON.parse(r.stdout) as { test: { f1: number } }).test.f1;
+  const losses = () => readFileSync(join(out, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { step: number; loss?: number }).filter((x) => x.loss !== undefined).map((x) => [x.step, x.loss]);
+  const ref = losses();
+  assert.equal(ref.length, 10, '20 sentences / batch 4 × 2 epochs = 10 steps');
+  const res = avey(['finetune', 'tag', '--resume', join(out, 'checkpoints', 'step-000004'), '--backend', 'cpu', '--json']);
+  assert.equal(res.code, 0, res.stderr);
+  assert.match(res.stderr, /resuming .*step-000004 at step 4\/10/);
+  assert.deepEqual(losses(), ref, 'steps 5–10 replayed bit for bit');
+  assert.equal((JSON.parse(res.stdout) as { test: { f1: number } }).test.f1, f1);
+  // the id2label map survives the resume
+  const cfg = JSON.parse(readFileSync(join(out, 'model', 'config.json'), 'utf8')) as { id2label: Record<string, string> };
+  assert.equal(cfg.id2label['5'], 'B-PER');
 });
 
 test('--scheme none scores token accuracy; a bad row, an empty and a one-tag training set are refused', () => {

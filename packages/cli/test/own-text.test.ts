@@ -50,7 +50,7 @@ function pretrain(name: string, corpus: string[], extra: string[] = []): { data:
   const run = join(TMP, 'runs', name);
   const r = avey([
     'pretrain', '--backend', 'cpu', '--corpus', ...corpus, '--config', MICRO, '--vocab-size', '300',
-    '--batch', '2', '--seq-len', '16', '--steps', '2', '--eval-interval', '0', '--eval-batches', '1', '--out', run, '--json', ...extra,
+    '--batch', '2', '--max-len', '16', '--steps', '2', '--eval-interval', '0', '--eval-batches', '1', '--out', run, '--json', ...extra,
   ]);
   assert.equal(r.code, 0, r.stderr);
   const s = JSON.parse(r.stdout) as { eval_losses: Array<{ step: number; loss: number }> };

@@ -35,7 +35,7 @@ const MICRO = join(TMP, 'micro.json');
 writeCorpus(CORPUS);
 writeFileSync(MICRO, JSON.stringify({ d_embed: 16, n_layers: 2, chunk_size: 8, k: 1 }));
 
-const BASE = ['pretrain', '--backend', 'cpu', '--corpus', CORPUS, '--config', MICRO, '--vocab-size', '300', '--batch', '2', '--seq-len', '32'];
+const BASE = ['pretrain', '--backend', 'cpu', '--corpus', CORPUS, '--config', MICRO, '--vocab-size', '300', '--batch', '2', '--max-len', '32'];
 
 function losses(run: string): Array<[number, number]> {
   return readLog(join(run, 'log.jsonl')).flatMap((r) => (typeof r.loss === 'number' ? [[r.step, r.loss] as [number, number]] : []));
@@ -131,7 +131,7 @@ test('a config that does not fit the checkpoint, or a broken one, is a clear err
 
 test('a diverging run (NaN loss) stops with exit 1 and keeps the last good checkpoint', () => {
   const run = join(TMP, 'nan');
-  const r = avey([...BASE, '--steps', '50', '--lr', '1e6', '--grad-clip', '0', '--warmup', '0', '--save-interval', '1', '--keep', '3', '--out', run]);
+  const r = avey([...BASE, '--steps', '50', '--lr', '1e6', '--grad-clip', '0', '--warmup-ratio', '0', '--save-interval', '1', '--keep', '3', '--out', run]);
   assert.equal(r.code, 1, r.stderr);
   const m = /training diverged: the loss at step (\d+) is (NaN|Infinity|-Infinity)/.exec(r.stderr);
   assert.ok(m, r.stderr);
@@ -158,8 +158,8 @@ test('the pretrained checkpoint works with fill-mask, embed and forward', () => 
   assert.equal(text.code, 0, text.stderr);
   assert.match(text.stdout, /rank\s+token\s+probability/);
 
-  const out = join(TMP, 'emb.jsonl');
-  const e = avey(['embed', 'the cat sat', 'a red bird sings', '--checkpoint', run, '--out', out]);
+  const out = join(TMP, 'emb', 'embeddings.jsonl');
+  const e = avey(['embed', 'the cat sat', 'a red bird sings', '--checkpoint', run, '--out', join(TMP, 'emb')]);
   assert.equal(e.code, 0, e.stderr);
   const lines = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { text: string; embedding: number[] });
   assert.equal(lines.length, 2);

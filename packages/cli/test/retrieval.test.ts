@@ -42,7 +42,7 @@ function pretrained(): string {
   writeFileSync(corpus, [...topics, ...topics].map(doc).join('\n\n'));
   const cfg = join(TMP, 'micro.json');
   writeFileSync(cfg, JSON.stringify({ d_embed: 32, n_layers: 2, chunk_size: 16, k: 1 }));
-  const r = avey(['pretrain', '--backend', 'cpu', '--corpus', corpus, '--config', cfg, '--vocab-size', '400', '--batch', '4', '--seq-len', '64', '--steps', '10', '--out', join(TMP, 'pre')]);
+  const r = avey(['pretrain', '--backend', 'cpu', '--corpus', corpus, '--config', cfg, '--vocab-size', '400', '--batch', '4', '--max-len', '64', '--steps', '10', '--out', join(TMP, 'pre')]);
   assert.equal(r.code, 0, r.stderr);
   return (CKPT = join(TMP, 'pre'));
 }

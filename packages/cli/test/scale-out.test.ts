@@ -89,8 +89,8 @@ test('avey-ts pretrain → torchrun DDP 2 processes (gloo) → avey-ts: the chec
   const input = join(TMP, 'ids.safetensors');
   const ids = new Int32Array(2 * 23).map((_, i) => (i * 37 + 5) % 97);
   await safetensors.write(input, new Map([['input_ids', tensor(ids, { dtype: 'int32', shape: [2, 23] })]]));
-  const ours = join(TMP, 'ours.safetensors');
-  r = avey(['forward', '--backend', 'cpu', '--checkpoint', ddp, '--input', input, '--out', ours]);
+  const ours = join(TMP, 'ours', 'outputs.safetensors');
+  r = avey(['forward', '--backend', 'cpu', '--checkpoint', ddp, '--input', input, '--out', join(TMP, 'ours')]);
   assert.equal(r.code, 0, r.stderr);
   assert.doesNotMatch(r.stderr, /warning/);
   const theirs = join(TMP, 'theirs.safetensors');

@@ -46,17 +46,18 @@ function checkTrace(file: string, label: string): void {
 }
 
 test('avey trace --backend cpu: the trace file equals the float64 oracle; --svg writes readable heatmaps', () => {
-  const out = join(dir.dir, 'cpu.safetensors');
-  const r = avey(['trace', '--checkpoint', join(dir.dir, 'ckpt'), '--input', join(dir.dir, 'in.safetensors'), '--output', out, '--svg', join(dir.dir, 'svg'), '--backend', 'cpu', '--json']);
+  const folder = join(dir.dir, 'cpu');
+  const out = join(folder, 'trace.safetensors');
+  const r = avey(['trace', '--checkpoint', join(dir.dir, 'ckpt'), '--input', join(dir.dir, 'in.safetensors'), '--out', folder, '--svg', '--backend', 'cpu', '--json']);
   assert.equal(r.code, 0, r.stderr);
   const j = JSON.parse(r.stdout);
   assert.equal(j.backend, 'cpu');
   assert.deepEqual(j.tensors['layers.1.mixing'].shape, [6, 4, 4]);
   checkTrace(out, 'cpu');
-  const svgs = readdirSync(join(dir.dir, 'svg')).sort();
+  const svgs = readdirSync(join(folder, 'svg')).sort();
   assert.ok(svgs.includes('ranker-scores-b0.svg') && svgs.includes('ranker-scores-b1.svg'), svgs.join());
   assert.ok(svgs.includes('layer1-mixing-b1-split2.svg') && svgs.includes('layer3-mixing-b0-split0.svg'), svgs.join());
-  const svg = readFileSync(join(dir.dir, 'svg', 'ranker-scores-b0.svg'), 'utf8');
+  const svg = readFileSync(join(folder, 'svg', 'ranker-scores-b0.svg'), 'utf8');
   assert.match(svg, /^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
   assert.match(svg, /stroke="black"/, 'selections are outlined');
   assert.match(svg, /<title>\[2, 1\] = /, 'every cell carries its value');
@@ -64,8 +65,8 @@ test('avey trace --backend cpu: the trace file equals the float64 oracle; --svg 
 
 for (const backend of ['webgpu', 'gpujs']) {
   test(`avey trace --backend ${backend}: the same trace (async reads), or skipped with the reason`, (t) => {
-    const out = join(dir.dir, `${backend}.safetensors`);
-    const r = avey(['trace', '--checkpoint', join(dir.dir, 'ckpt'), '--input', join(dir.dir, 'in.safetensors'), '--output', out, '--backend', backend], { timeoutMs: 300_000 });
+    const out = join(dir.dir, backend, 'trace.safetensors');
+    const r = avey(['trace', '--checkpoint', join(dir.dir, 'ckpt'), '--input', join(dir.dir, 'in.safetensors'), '--out', join(dir.dir, backend), '--backend', backend], { timeoutMs: 300_000 });
     if (r.code === 2 && /cannot be used here/.test(r.stderr)) {
       t.skip(`${backend} unavailable: ${r.stderr.trim().split('\n')[0]}`);
       return;
@@ -78,15 +79,15 @@ for (const backend of ['webgpu', 'gpujs']) {
 
 test('avey trace: usage and file errors are clear, with no stack trace', () => {
   const ck = join(dir.dir, 'ckpt');
-  const both = avey(['trace', '--checkpoint', ck, '--input', 'x', '--text', 'y', '--output', join(dir.dir, 'o.safetensors')]);
+  const both = avey(['trace', '--checkpoint', ck, '--input', 'x', '--text', 'y', '--out', join(dir.dir, 'o')]);
   assert.equal(both.code, 2);
   assert.match(both.stderr, /exactly one of --input and --text/);
-  const none = avey(['trace', '--checkpoint', ck, '--output', join(dir.dir, 'o.safetensors')]);
+  const none = avey(['trace', '--checkpoint', ck, '--out', join(dir.dir, 'o')]);
   assert.equal(none.code, 2);
-  const noText = avey(['trace', '--checkpoint', ck, '--text', 'hello', '--output', join(dir.dir, 'o.safetensors')]);
+  const noText = avey(['trace', '--checkpoint', ck, '--text', 'hello', '--out', join(dir.dir, 'o')]);
   assert.notEqual(noText.code, 0);
   assert.match(noText.stderr, /tokenizer\.json/);
-  const wrong = avey(['trace', '--checkpoint', ck, '--input', join(dir.dir, 'cpu.safetensors'), '--output', join(dir.dir, 'o.safetensors')]);
+  const wrong = avey(['trace', '--checkpoint', ck, '--input', join(dir.dir, 'cpu', 'trace.safetensors'), '--out', join(dir.dir, 'o')]);
   assert.notEqual(wrong.code, 0);
   assert.match(wrong.stderr, /no 'input_ids' tensor/);
   for (const r of [both, noText, wrong]) assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
@@ -103,6 +104,9 @@ test('avey trace --text: tokenised with the checkpoint\'s tokenizer.json; the he
   tok.save(join(ck, 'tokenizer.json'));
   const out = join(dir.dir, 'text.safetensors');
   const r = avey(['trace', '--checkpoint', ck, '--text', 'the cat sat on the mat', '--output', out, '--svg', join(dir.dir, 'svg-text'), '--json']);
+  // the old spellings still work: --output is a deprecated alias of --out, and --out FILE.safetensors the old file form
+  assert.match(r.stderr, /--output is deprecated; use --out/);
+  assert.match(r.stderr, /--out .*text\.safetensors names a file \(deprecated\)/);
   assert.equal(r.code, 0, r.stderr);
   const ids = tok.encode('the cat sat on the mat', { addSpecialTokens: false }).ids.length + (tok.special.eos !== null ? 1 : 0);
   const n = Math.ceil(ids / 4);

@@ -95,9 +95,9 @@ test('bad --batches / --init / warmup flags: clear errors naming the flag or fil
   assert.equal(r.code, 2, r.stderr);
   assert.match(r.stderr, /holds 25 batches but --steps 30 needs 30/);
   // both warmup flags
-  r = avey(base(['--batches', TRAJ_FILE, '--warmup', '0.2', '--warmup-steps', '1']));
+  r = avey(base(['--batches', TRAJ_FILE, '--warmup-ratio', '0.2', '--warmup-steps', '1']));
   assert.equal(r.code, 2, r.stderr);
-  assert.match(r.stderr, /--warmup .*--warmup-steps/);
+  assert.match(r.stderr, /--warmup-ratio .*--warmup-steps/);
   // --init: not a checkpoint folder; a folder without tokenizer.json and no --batches
   mkdirSync(join(TMP, 'empty'), { recursive: true });
   r = avey(['pretrain', '--backend', 'cpu', '--init', join(TMP, 'empty'), '--steps', '1', '--out', join(TMP, 'bad-init')]);

@@ -5,7 +5,7 @@
 // to exhaust memory is skipped with the reason.
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { totalmem } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { AnyConfig, AnyHeadModel } from '@avey/avey-b';
 import type { NiahExample, NiahKind, Tokenizer } from '@avey/data';
 import { UsageError } from '../errors.js';
@@ -222,6 +222,7 @@ export interface NiahRunContext {
 
 function writeAtomic(path: string, text: string): void {
   const tmp = `${path}.tmp-${process.pid}`;
+  mkdirSync(dirname(path), { recursive: true });
   writeFileSync(tmp, text);
   renameSync(tmp, path);
 }

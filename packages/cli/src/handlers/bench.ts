@@ -11,7 +11,7 @@ interface ModelArgs {
   preset: PresetName;
   config?: string;
   batch: number;
-  warmup: number;
+  warmupRuns: number;
   gemm: 'default' | 'js' | 'wasm';
 }
 
@@ -28,7 +28,7 @@ function modelBenchOptions(a: RawArgs & ModelArgs, backend: string) {
     backend,
     gemm: a.gemm,
     batch: a.batch,
-    warmup: a.warmup,
+    warmup: a.warmupRuns,
     seed: a.seed,
     log: progress(a.verbose),
   };
@@ -58,14 +58,14 @@ export async function runBenchOps(args: RawArgs): Promise<void> {
 }
 
 export async function runBenchTrain(args: RawArgs): Promise<void> {
-  const a = args as unknown as RawArgs & ModelArgs & { seqLen: number; steps: number; head: 'full' | 'masked'; compareTorch: boolean };
+  const a = args as unknown as RawArgs & ModelArgs & { maxLen: number; steps: number; head: 'full' | 'masked'; compareTorch: boolean };
   if (a.compareTorch) noCustomConfig(a, 'bench train');
   const backend = await setupBackend(a.backend, commandOf(a));
   const { runTrainBench } = await import('@avey/benchmarks');
-  process.stderr.write(`bench train: ${a.model} ${a.preset}, batch ${a.batch} × ${a.seqLen} tokens, ${a.warmup} warmup + ${a.steps} timed steps on ${backend}\n`);
-  const r = await runTrainBench({ ...modelBenchOptions(a, backend), seqLen: a.seqLen, steps: a.steps, head: a.head });
+  process.stderr.write(`bench train: ${a.model} ${a.preset}, batch ${a.batch} × ${a.maxLen} tokens, ${a.warmupRuns} warmup + ${a.steps} timed steps on ${backend}\n`);
+  const r = await runTrainBench({ ...modelBenchOptions(a, backend), seqLen: a.maxLen, steps: a.steps, head: a.head });
   const torch = a.compareTorch
-    ? (await import('@avey/benchmarks')).compareTrain({ model: a.model, preset: a.preset, batch: a.batch, seqLen: a.seqLen, steps: a.steps, warmup: a.warmup }, r.tokens_per_s)
+    ? (await import('@avey/benchmarks')).compareTrain({ model: a.model, preset: a.preset, batch: a.batch, seqLen: a.maxLen, steps: a.steps, warmup: a.warmupRuns }, r.tokens_per_s)
     : undefined;
   if (a.json) {
     process.stdout.write(`${JSON.stringify(torch ? { ...r, torch } : r, null, 2)}\n`);
@@ -84,11 +84,11 @@ export async function runBenchTrain(args: RawArgs): Promise<void> {
 }
 
 export async function runBenchInfer(args: RawArgs): Promise<void> {
-  const a = args as unknown as RawArgs & ModelArgs & { seqLens: string; repeats: number; compareTorch: boolean };
+  const a = args as unknown as RawArgs & ModelArgs & { maxLens: string; repeats: number; compareTorch: boolean };
   if (a.compareTorch) noCustomConfig(a, 'bench infer');
-  const seqLens = a.seqLens.split(',').map((x) => Number(x.trim()));
+  const seqLens = a.maxLens.split(',').map((x) => Number(x.trim()));
   if (seqLens.length === 0 || seqLens.some((x) => !Number.isInteger(x) || x < 1)) {
-    throw new UsageError(`--seq-lens expects comma-separated positive whole numbers, e.g. 512,2048,8192; got '${a.seqLens}'.`, 'bench infer');
+    throw new UsageError(`--max-lens expects comma-separated positive whole numbers, e.g. 512,2048,8192; got '${a.maxLens}'.`, 'bench infer');
   }
   const backend = await setupBackend(a.backend, commandOf(a));
   const { runInferBench } = await import('@avey/benchmarks');

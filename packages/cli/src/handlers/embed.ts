@@ -1,9 +1,12 @@
 // `avey embed`: sentence embeddings (mean pooling of the last hidden state over real tokens,
 // optionally L2-normalised) as JSONL: {"text": …, "embedding": [...]} per line.
 import { createWriteStream, readFileSync } from 'node:fs';
+import { mkdir, rename } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { FileError, UsageError } from '../errors.js';
 import { commandOf, type RawArgs } from '../spec.js';
 import { setupBackend } from '../lib/backend.js';
+import { outputFileIn } from '../lib/files.js';
 import { checkTokenizerFits, loadModel, loadTokenizer } from '../lib/models.js';
 import { resolveCheckpoint } from '../train/checkpoint.js';
 import type { AnyHeadModel } from '@avey/avey-b';
@@ -80,12 +83,16 @@ export async function runEmbed(args: RawArgs): Promise<void> {
     throw new UsageError('nothing to embed: give texts as arguments (avey embed "a sentence" …) or a file with --input FILE (one text per line).', 'embed');
   }
   const dir = await resolveCheckpoint(a.checkpoint, '--checkpoint');
+  const file = a.out ? await outputFileIn(a.out, 'embeddings.jsonl', { command: 'embed', legacyExts: ['.jsonl', '.json', '.txt'] }) : undefined;
+  // written beside the file, renamed into place when complete (an interrupted run leaves no half file)
+  const tmp = file ? `${file}.tmp-${process.pid}` : undefined;
+  if (file) await mkdir(dirname(file), { recursive: true });
   await setupBackend(a.backend, commandOf(a));
   const tok = await loadTokenizer(dir);
   const { model, config } = await loadModel(dir, { head: 'mlm' });
   checkTokenizerFits(tok, config, dir);
   const padId = tok.special.pad ?? tok.special.eos ?? 0;
-  const sink = a.out ? createWriteStream(a.out) : process.stdout;
+  const sink = tmp ? createWriteStream(tmp) : process.stdout;
   const t0 = performance.now();
   for (let i = 0; i < texts.length; i += a.batch) {
     const chunk = texts.slice(i, i + a.batch);
@@ -94,9 +101,10 @@ export async function runEmbed(args: RawArgs): Promise<void> {
       sink.write(`${JSON.stringify({ text: chunk[j], embedding: Array.from(embs[j], (x) => Number(x.toPrecision(7))) })}\n`);
     }
   }
-  if (a.out) {
+  if (file && tmp) {
     await new Promise<void>((resolve, reject) => (sink as ReturnType<typeof createWriteStream>).end((e?: Error | null) => (e ? reject(e) : resolve())));
+    await rename(tmp, file);
     const ms = performance.now() - t0;
-    process.stderr.write(`wrote ${texts.length} embeddings (dimension ${config.model_type === 'avey' ? config.d_embed : config.hidden_size}) to ${a.out} in ${(ms / 1000).toFixed(1)}s\n`);
+    process.stderr.write(`wrote ${texts.length} embeddings (dimension ${config.model_type === 'avey' ? config.d_embed : config.hidden_size}) to ${file} in ${(ms / 1000).toFixed(1)}s\n`);
   }
 }

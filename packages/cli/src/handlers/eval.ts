@@ -8,7 +8,7 @@ import { FileError, UsageError } from '../errors.js';
 import { commandOf, type RawArgs } from '../spec.js';
 import { setupBackend } from '../lib/backend.js';
 import { checkTokenizerFits, loadModel, loadTokenizer } from '../lib/models.js';
-import { writeFileAtomic } from '../lib/files.js';
+import { outputFileIn, writeFileAtomic } from '../lib/files.js';
 import { resolveCheckpoint } from '../train/checkpoint.js';
 import { findDatasetsRoot, loadTask } from '../finetune/tasks.js';
 import { padIdOf, scoreSplit } from '../finetune/train.js';
@@ -39,6 +39,7 @@ export async function runEval(args: RawArgs): Promise<void> {
   await rejectRetrievalFlags(a, 'eval');
   if (a.split === 'train') throw new UsageError(`--split train is for \`avey eval retrieval\` (a BEIR qrels file); ${a.task} is scored on dev or test.`, 'eval');
   const dir = await resolveCheckpoint(a.checkpoint, '--checkpoint');
+  const outFile = a.out ? await outputFileIn(a.out, 'metrics.json', { command: `eval ${a.task}`, legacyExts: ['.json'] }) : undefined;
   await setupBackend(a.backend, commandOf(a));
   const tok = await loadTokenizer(dir);
   let metrics: Metrics;
@@ -70,7 +71,7 @@ export async function runEval(args: RawArgs): Promise<void> {
     if (loaded.config.num_labels !== NIAH_LABELS.length || loaded.head !== 'tokcls') {
       throw new FileError(dir, `the checkpoint '${dir}' has a ${loaded.head} head with ${loaded.config.num_labels} labels, but niah needs a tokcls head with 2 labels. Evaluate the model that \`avey finetune niah\` wrote (its --out folder's model/).`);
     }
-    await runNiahEval(loaded.model, loaded.config, tok, niahSettings({ ...a, limit: 1 }, 'eval'), { json: a.json, out: a.out, checkpoint: dir });
+    await runNiahEval(loaded.model, loaded.config, tok, niahSettings({ ...a, limit: 1 }, 'eval'), { json: a.json, out: outFile, checkpoint: dir });
     return;
   } else {
     const loaded = await loadModel(dir);
@@ -88,7 +89,7 @@ export async function runEval(args: RawArgs): Promise<void> {
     metrics = await scoreSplit(loaded.model, data[a.split as 'dev' | 'test'], data.head, padIdOf(tok), a.batch);
   }
   const report = { task: a.task, split: a.split, checkpoint: dir, metrics };
-  if (a.out) await writeFileAtomic(a.out, `${JSON.stringify(report, null, 2)}\n`, '--out');
+  if (outFile) await writeFileAtomic(outFile, `${JSON.stringify(report, null, 2)}\n`, '--out');
   if (a.json) {
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     return;

@@ -53,7 +53,7 @@ interface FinetuneArgs extends TaskInputArgs {
   limit?: number;
   protocol: 'single' | 'paper';
   lrs: number[];
-  seeds: number;
+  nSeeds: number;
   resume?: string;
   saveInterval: number;
   keep: number;
@@ -400,7 +400,7 @@ export async function runFinetune(args: RawArgs): Promise<void> {
   };
   if (a.protocol === 'single') return runSingle(a, run, out, undefined);
   const { lr: _lr, ...shared } = run;
-  const sweep: SweepFile = { format: 'avey-finetune-sweep', run: shared, lrs: a.lrs, seeds: a.seeds, save_interval: a.saveInterval, keep: a.keep };
+  const sweep: SweepFile = { format: 'avey-finetune-sweep', run: shared, lrs: a.lrs, seeds: a.nSeeds, save_interval: a.saveInterval, keep: a.keep };
   await writeFileAtomic(join(out, SWEEP_FILE), `${JSON.stringify(sweep, null, 2)}\n`, '--out');
   return runSweep(a, sweep, out);
 }

@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import type { Tensor } from '@avey/tensor';
 import type { AnyConfig, AnyHeadModel, HeadInput, HeadOutput } from '@avey/avey-b';
 import { FileError, UsageError } from '../errors.js';
-import { checkOutputPath, writeFileAtomic } from '../lib/files.js';
+import { outputFileIn, writeFileAtomic } from '../lib/files.js';
 import { commandOf, type RawArgs } from '../spec.js';
 import { setupBackend } from '../lib/backend.js';
 import { checkTokenizerFits, createModel, loadModel, loadTokenizer, readModelConfig, type PresetName } from '../lib/models.js';
@@ -21,7 +21,7 @@ interface ForwardArgs {
   input?: string;
   text?: string;
   ids?: string;
-  seqLen: number;
+  maxLen: number;
   batch: number;
   head?: HeadName;
   grads: boolean;
@@ -74,7 +74,8 @@ export async function runForwardCommand(args: RawArgs): Promise<void> {
   const given = [a.input, a.text, a.ids].filter((x) => x !== undefined).length;
   if (given > 1) throw new UsageError('give only one of --input, --text and --ids.', 'forward');
   if (a.text !== undefined && !a.checkpoint) throw new UsageError('--text needs --checkpoint (a model with its tokenizer.json).', 'forward');
-  if (a.out) await checkOutputPath(a.out, '--out', 'file'); // before any work
+  // before any work
+  const output = a.out ? await outputFileIn(a.out, 'outputs.safetensors', { command: 'forward', legacyExts: ['.safetensors'] }) : null;
   const dir = a.checkpoint ? await resolveCheckpoint(a.checkpoint, '--checkpoint') : undefined;
   const backend = await setupBackend(a.backend, commandOf(a));
   const ab = await import('@avey/avey-b');
@@ -126,8 +127,8 @@ export async function runForwardCommand(args: RawArgs): Promise<void> {
       shape = [1, list.length];
     } else {
       const rng = new Rng(a.seed);
-      list = Array.from((await rng.int([a.batch, a.seqLen], 0, config.vocab_size).data()) as Int32Array);
-      shape = [a.batch, a.seqLen];
+      list = Array.from((await rng.int([a.batch, a.maxLen], 0, config.vocab_size).data()) as Int32Array);
+      shape = [a.batch, a.maxLen];
     }
     ids = tensor(Int32Array.from(list), { dtype: 'int32', shape });
   }
@@ -154,7 +155,6 @@ export async function runForwardCommand(args: RawArgs): Promise<void> {
   }
   const loss = out.loss ? await out.loss.itemAsync() : null;
   const ms = performance.now() - t0;
-  const output = a.out ? resolve(a.out) : null;
   if (output) {
     const bytes = safetensors.serialize(
       new Map(await Promise.all([...result].map(async ([n, t]) => [n, await safetensors.fromTensor(t)] as const))),

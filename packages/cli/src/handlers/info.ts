@@ -7,12 +7,12 @@ import type { BackendRow } from '../lib/backend.js';
 import type { PresetRow } from '../lib/models.js';
 
 /** Best effort: each section reports its own failure instead of failing the command. */
-async function backends(): Promise<{ rows: BackendRow[]; error?: string; active?: string }> {
+async function backends(): Promise<{ rows: BackendRow[]; error?: string; active?: string; warnings: string[] }> {
   try {
-    const { listBackends } = await import('../lib/backend.js');
-    return await listBackends();
+    const { probeBackends } = await import('../lib/backend.js');
+    return await probeBackends();
   } catch (e) {
-    return { rows: [], error: (e as Error).message };
+    return { rows: [], error: (e as Error).message, warnings: [] };
   }
 }
 
@@ -36,6 +36,8 @@ export async function runInfo(args: RawArgs): Promise<void> {
     backend_active: b.active ?? null,
     backends: b.rows,
     backends_error: b.error ?? null,
+    /** What the backends' native libraries (Dawn) printed while probing: shown with --verbose. */
+    backend_probe_messages: b.warnings,
     presets: p.rows,
     presets_error: p.error ?? null,
   };
@@ -57,7 +59,9 @@ export async function runInfo(args: RawArgs): Promise<void> {
         .map((l) => `  ${l}`)
         .join('\n'),
     );
-    if (b.active) out.push(`  --backend ${args.backend} selects: ${b.active}`);
+    if (b.active) out.push(`  --backend auto selects: ${b.active}`);
+    if (b.warnings.length && args.verbose) out.push('  native messages while probing:', ...b.warnings.map((l) => `    ${l}`));
+    else if (b.warnings.length) out.push(`  (the WebGPU library printed ${b.warnings.length} native message lines while probing; --verbose shows them)`);
   }
   out.push('', 'Presets:');
   if (p.error) out.push(`  (could not list the presets: ${p.error})`);

@@ -29,14 +29,14 @@ async function batchFile(path: string): Promise<BatchFile> {
 }
 
 /**
- * Checks --init, --batches, --warmup/--warmup-steps before anything runs and completes `run`:
+ * Checks --init, --batches, --warmup-ratio/--warmup-steps before anything runs and completes `run`:
  * with --batches, the micro-batch shape comes from the file. Notes the flags that these override.
  */
 export async function prepareInitBatches(args: RawArgs, run: PretrainRun & InitBatchesRun, steps: number, note: (s: string) => void): Promise<void> {
   const explicit = explicitOptions(args);
   const a = args as RawArgs & { init?: string; batches?: string };
-  if (explicit.has('warmup') && explicit.has('warmup-steps')) {
-    throw new UsageError('give either --warmup (a fraction of --steps) or --warmup-steps (a number of steps), not both.', 'pretrain');
+  if (explicit.has('warmup-ratio') && explicit.has('warmup-steps')) {
+    throw new UsageError('give either --warmup-ratio (a fraction of the steps) or --warmup-steps (a number of steps), not both.', 'pretrain');
   }
   if (run.mlm.warmupSteps !== undefined && run.mlm.warmupSteps > steps) {
     throw new UsageError(`--warmup-steps ${run.mlm.warmupSteps} is more than --steps ${steps}.`, 'pretrain');
@@ -53,7 +53,7 @@ export async function prepareInitBatches(args: RawArgs, run: PretrainRun & InitB
   if (run.batches) {
     const f = await batchFile(run.batches);
     checkBatchesSuffice(f, steps, run.mlm.gradAccum);
-    const ignored = ['batch', 'seq-len', 'mask-rate', 'corpus', 'eval-batches'].filter((n) => explicit.has(n));
+    const ignored = ['batch', 'max-len', 'mask-rate', 'corpus', 'eval-batches'].filter((n) => explicit.has(n));
     if (ignored.length) note(`note: with --batches the batches come from the file; ignoring ${ignored.map((n) => `--${n}`).join(', ')}`);
     run.mlm.batch = f.batch;
     run.mlm.seqLen = f.seqLen;

@@ -28,12 +28,12 @@ interface PretrainArgs {
   tokenizer?: string;
   vocabSize?: number;
   batch: number;
-  seqLen: number;
+  maxLen: number;
   steps?: number;
   budget?: string;
   lr: number;
   schedule: MlmSettings['schedule'];
-  warmup: number;
+  warmupRatio: number;
   weightDecay: number;
   gradClip: number;
   gradAccum: number;
@@ -130,7 +130,7 @@ async function createSession(job: JobSettings, resume: ResumePoint | undefined, 
     }
     config = await buildConfig(run.model, run.preset, run.config_fields, { vocab_size: tok.vocabSize }, 'pretrain');
     if (config.model_type === 'transformer_baseline' && mlm.seqLen > config.max_position_embeddings) {
-      throw new UsageError(`--seq-len ${mlm.seqLen} exceeds the Transformer's max_position_embeddings ${config.max_position_embeddings}; lower --seq-len or raise max_position_embeddings in --config.`, 'pretrain');
+      throw new UsageError(`--max-len ${mlm.seqLen} exceeds the Transformer's max_position_embeddings ${config.max_position_embeddings}; lower --max-len or raise max_position_embeddings in --config.`, 'pretrain');
     }
     model = await createModel(config, 'mlm', mlm.seed);
   }
@@ -179,10 +179,10 @@ export async function runPretrain(args: RawArgs): Promise<void> {
     vocab_size: a.vocabSize ?? recipeVocab,
     mlm: {
       batch: a.batch,
-      seqLen: a.seqLen,
+      seqLen: a.maxLen,
       lr: a.lr,
       schedule: a.schedule,
-      warmup: a.warmup,
+      warmup: a.warmupRatio,
       weightDecay: a.weightDecay,
       gradClip: a.gradClip,
       gradAccum: a.gradAccum,
@@ -227,7 +227,7 @@ export async function runPretrain(args: RawArgs): Promise<void> {
       if (s instanceof MlmSession) session = s;
       return s;
     },
-    divergeHint: 'Start a new run with a lower --lr, a longer --warmup, or --grad-clip 1 (resuming would repeat the same steps exactly).',
+    divergeHint: 'Start a new run with a lower --lr, a longer --warmup-ratio, or --grad-clip 1 (resuming would repeat the same steps exactly).',
   });
   // runs on the built-in corpus end with fill-mask probes from it (one sentence per source)
   const probes: ProbeResult[] = [];

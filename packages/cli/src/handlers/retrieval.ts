@@ -6,6 +6,7 @@ import type { BeirCollection, IrScores } from '@avey/data';
 import { FileError, UsageError } from '../errors.js';
 import { commandOf, type RawArgs } from '../spec.js';
 import { setupBackend } from '../lib/backend.js';
+import { outputFileIn, writeFileAtomic } from '../lib/files.js';
 import { checkTokenizerFits, loadModel, loadTokenizer } from '../lib/models.js';
 import { resolveCheckpoint } from '../train/checkpoint.js';
 import { findDatasetsRoot } from '../finetune/tasks.js';
@@ -75,6 +76,7 @@ export async function runEvalRetrieval(args: RawArgs): Promise<void> {
     beir = resolve(a.beir);
   }
   const dir = await resolveCheckpoint(a.checkpoint, '--checkpoint');
+  const outFile = a.out ? await outputFileIn(a.out, 'metrics.json', { command: `eval ${a.task}`, legacyExts: ['.json'] }) : undefined;
   const collection = await loadBeir(beir, split);
   const d = await import('@avey/data');
   if (collection.unknown.length) note(`warning: ${d.describeUnknown(collection.unknown)}`);
@@ -104,7 +106,7 @@ export async function runEvalRetrieval(args: RawArgs): Promise<void> {
     embed_seconds: Math.round(dense.embedSeconds * 100) / 100,
     embedding_cache: dense.cache,
   };
-  if (a.out) writeFileSync(a.out, `${JSON.stringify(report, null, 2)}\n`);
+  if (outFile) await writeFileAtomic(outFile, `${JSON.stringify(report, null, 2)}\n`, '--out');
   if (a.json) {
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     return;

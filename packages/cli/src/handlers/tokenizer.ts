@@ -1,7 +1,8 @@
 // `avey tokenizer train`: byte-level BPE on the built-in corpus or the user's files.
 import { mkdirSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname } from 'node:path';
 import type { RawArgs } from '../spec.js';
+import { outputFileIn } from '../lib/files.js';
 import { openCorpus, type CorpusUnit } from '../lib/corpus.js';
 import { trainTokenizer } from '../lib/train-tokenizer.js';
 import { formatDuration } from '../util/format.js';
@@ -16,6 +17,7 @@ export interface TokenizerTrainArgs {
 
 export async function runTokenizerTrain(args: RawArgs): Promise<void> {
   const a = args as unknown as RawArgs & TokenizerTrainArgs;
+  const out = await outputFileIn(a.out, 'tokenizer.json', { command: 'tokenizer train', legacyExts: ['.json'] });
   const corpus = await openCorpus(a.corpus, { unit: a.corpusUnit });
   for (const line of corpus.notes) process.stderr.write(`${line}\n`);
   const t0 = performance.now();
@@ -27,7 +29,6 @@ export async function runTokenizerTrain(args: RawArgs): Promise<void> {
   });
   process.stderr.write(`read ${documents} documents (${(report.charsSeen / 1e6).toFixed(1)} M characters) from the ${corpus.describe}\n`);
   if (warning) process.stderr.write(`${warning}\n`);
-  const out = resolve(a.out);
   mkdirSync(dirname(out), { recursive: true });
   tok.save(out);
   const summary = {

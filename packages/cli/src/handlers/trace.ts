@@ -2,8 +2,9 @@
 // safetensors file with the trace's names (see @avey/avey-b src/trace.ts), and optionally SVG
 // heatmaps. Every read is async (`await t.data()`), so it runs on webgpu as on cpu and gpujs.
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { FileError, UsageError } from '../errors.js';
+import { outputFileIn } from '../lib/files.js';
 import { commandOf, type RawArgs } from '../spec.js';
 import { setupBackend } from '../lib/backend.js';
 import { checkTokenizerFits, loadModel, loadTokenizer } from '../lib/models.js';
@@ -16,7 +17,7 @@ interface TraceArgs {
   checkpoint: string;
   input?: string;
   text?: string;
-  output: string;
+  out: string;
   svg?: string;
 }
 
@@ -38,6 +39,8 @@ export async function runTraceCommand(args: RawArgs): Promise<void> {
   const T = await import('@avey/tensor');
 
   const dir = await resolveCheckpoint(a.checkpoint, '--checkpoint');
+  const output = await outputFileIn(a.out, 'trace.safetensors', { command: 'trace', legacyExts: ['.safetensors'] });
+  const svgDir = a.svg ? resolve(a.svg) : join(dirname(output), 'svg');
   const config = ab.readCheckpointConfig(dir);
   if (config.model_type !== 'avey') {
     throw new UsageError(`--checkpoint '${dir}' is a ${config.model_type} model; \`avey trace\` looks inside Avey-B models only.`, 'trace');
@@ -74,13 +77,13 @@ export async function runTraceCommand(args: RawArgs): Promise<void> {
   if (!(model instanceof ab.AveyModel)) throw new UsageError(`--checkpoint '${dir}' did not load as an Avey-B model.`, 'trace');
   const t0 = performance.now();
   const { trace } = noGrad(() => (model as InstanceType<typeof ab.AveyModel>).trace(ids));
-  const output = resolve(a.output);
+  mkdirSync(dirname(output), { recursive: true });
   await safetensors.write(output, trace, { format: 'avey-trace', checkpoint: dir, backend });
   const ms = performance.now() - t0;
 
   const svgs: string[] = [];
-  if (a.svg) {
-    const out = resolve(a.svg);
+  if (a.svg !== undefined) {
+    const out = svgDir;
     mkdirSync(out, { recursive: true });
     const scores = trace.get('ranker.scores')!, sel = trace.get('ranker.selected')!, w = trace.get('ranker.weights')!;
     const [B, n] = scores.shape;
@@ -136,6 +139,6 @@ export async function runTraceCommand(args: RawArgs): Promise<void> {
     return;
   }
   const lines = [`${dir}, backend ${backend}: traced forward in ${summary.ms} ms`, formatTable(['tensor', 'shape', 'dtype'], rows), `wrote ${output}`];
-  if (svgs.length) lines.push(`wrote ${svgs.length} SVG heatmaps to ${resolve(a.svg!)}${svgs.some((f) => f.includes('split')) ? ` (mixing: the first ${SVG_SPLITS} splits of each batch row)` : ''}`);
+  if (svgs.length) lines.push(`wrote ${svgs.length} SVG heatmaps to ${svgDir}${svgs.some((f) => f.includes('split')) ? ` (mixing: the first ${SVG_SPLITS} splits of each batch row)` : ''}`);
   process.stdout.write(`${lines.join('\n')}\n`);
 }

@@ -1,4 +1,6 @@
 // Backend selection for every command (lazy: imports @avey/tensor only when called).
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { UsageError } from '../errors.js';
 
 export interface BackendRow {
@@ -31,6 +33,25 @@ export async function listBackends(): Promise<{ rows: BackendRow[]; active?: str
     active = undefined;
   }
   return { rows, active };
+}
+
+/**
+ * listBackends() run in a child process, so that the native warnings WebGPU's Dawn library
+ * writes to file descriptor 2 while it probes are captured instead of reaching the terminal.
+ * `warnings`: those lines. Falls back to probing in this process if the child fails.
+ */
+export async function probeBackends(): Promise<{ rows: BackendRow[]; active?: string; warnings: string[] }> {
+  const entry = fileURLToPath(new URL(`./probe-backends${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url));
+  const loader = import.meta.url.endsWith('.ts') ? ['--import', import.meta.resolve('tsx/esm')] : [];
+  const r = spawnSync(process.execPath, [...process.execArgv, ...loader, entry], { encoding: 'utf8', timeout: 120_000, env: process.env });
+  const line = (r.stdout ?? '').trim().split('\n').pop() ?? '';
+  try {
+    const parsed = JSON.parse(line) as { rows: BackendRow[]; active?: string };
+    const warnings = (r.stderr ?? '').split('\n').map((l) => l.trimEnd()).filter((l) => l.trim() !== '');
+    return { ...parsed, warnings };
+  } catch {
+    return { ...(await listBackends()), warnings: [] };
+  }
 }
 
 /** Selects the backend named by --backend; an unavailable one is a usage error saying why.

@@ -73,3 +73,20 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, f
     throw outputError(path, flag, e);
   }
 }
+
+/**
+ * Where a command writes its one output file. `--out` is always a folder, and `file` is the name
+ * written inside it (`out/outputs.safetensors`). The old form, a path ending in one of
+ * `legacyExts` that is not an existing folder, still names the file itself, with a one-line
+ * deprecation notice on stderr. Checks up front that the path can be written.
+ */
+export async function outputFileIn(out: string, file: string, o: { command: string; legacyExts: readonly string[] }): Promise<string> {
+  const isFolder = await stat(resolve(out)).then((s) => s.isDirectory(), () => false);
+  if (!isFolder && o.legacyExts.some((e) => out.toLowerCase().endsWith(e))) {
+    process.stderr.write(`avey ${o.command}: --out ${out} names a file (deprecated): --out is a folder, e.g. --out ${out.replace(/\.[^./]+$/, '')} writes ${out.replace(/\.[^./]+$/, '')}/${file}\n`);
+    await checkOutputPath(out, '--out', 'file');
+    return resolve(out);
+  }
+  await checkOutputPath(out, '--out', 'folder');
+  return resolve(out, file);
+}

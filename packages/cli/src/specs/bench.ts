@@ -4,7 +4,7 @@ import { MODEL_OPTIONS } from './pretrain.js';
 export const benchCommand: GroupSpec = {
   command: 'bench',
   describe: 'Benchmarks: tensor ops, training throughput, inference latency',
-  examples: [['$0 bench train --preset small --batch 4 --seq-len 512 --steps 5 --json', 'training throughput as JSON']],
+  examples: [['$0 bench train --preset small --batch 4 --max-len 512 --steps 5 --json', 'training throughput as JSON']],
   subcommands: [
     {
       command: 'ops',
@@ -30,13 +30,13 @@ export const benchCommand: GroupSpec = {
         head: { type: 'string', choices: ['full', 'masked'], default: 'full', describe: 'MLM head: full = logits at every position (official), masked = only at the masked positions (same loss, less work)' },
         gemm: { type: 'string', choices: ['default', 'js', 'wasm'], default: 'default', describe: 'float32 GEMM kernel on the CPU backend' },
         batch: { type: 'number', default: 4, integer: true, min: 1, describe: 'sequences per step' },
-        'seq-len': { type: 'number', default: 512, integer: true, min: 2, describe: 'tokens per sequence' },
+        'max-len': { type: 'number', default: 512, integer: true, min: 2, deprecatedAliases: ['seq-len'], describe: 'tokens per sequence' },
         steps: { type: 'number', default: 5, integer: true, min: 1, describe: 'timed steps' },
-        warmup: { type: 'number', default: 1, integer: true, min: 0, describe: 'untimed steps first' },
+        'warmup-runs': { type: 'number', default: 1, integer: true, min: 0, deprecatedAliases: ['warmup'], describe: 'untimed steps first' },
         'compare-torch': { type: 'boolean', default: false, describe: 'also run the PyTorch twin (benchmarks/src/model/torch_ref.py) at 1 and 2 threads, same run, and print the ratio (needs a python3 with torch; says why when absent)' },
       },
       examples: [
-        ['$0 bench train --model avey-b --preset small --batch 4 --seq-len 512 --steps 5 --json', 'Avey-B small'],
+        ['$0 bench train --model avey-b --preset small --batch 4 --max-len 512 --steps 5 --json', 'Avey-B small'],
         ['$0 bench train --model transformer --preset small --steps 5', 'the Transformer baseline'],
       ],
       run: async (args) => (await import('../handlers/bench.js')).runBenchTrain(args),
@@ -47,16 +47,16 @@ export const benchCommand: GroupSpec = {
       options: {
         ...MODEL_OPTIONS,
         gemm: { type: 'string', choices: ['default', 'js', 'wasm'], default: 'default', describe: 'float32 GEMM kernel on the CPU backend' },
-        'seq-lens': { type: 'string', default: '512,2048,8192', describe: 'comma-separated sequence lengths' },
+        'max-lens': { type: 'string', default: '512,2048,8192', deprecatedAliases: ['seq-lens'], describe: 'comma-separated sequence lengths (tokens)' },
         batch: { type: 'number', default: 1, integer: true, min: 1, describe: 'sequences per forward' },
         repeats: { type: 'number', default: 3, integer: true, min: 1, describe: 'timed forwards per length (the median is reported)' },
-        warmup: { type: 'number', default: 1, integer: true, min: 0, describe: 'untimed forwards per length first' },
+        'warmup-runs': { type: 'number', default: 1, integer: true, min: 0, deprecatedAliases: ['warmup'], describe: 'untimed forwards per length first' },
         'compare-torch': { type: 'boolean', default: false, describe: 'also run the PyTorch twin (benchmarks/src/model/torch_ref.py) at 1 and 2 threads, same lengths, and print the ratios (needs a python3 with torch; says why when absent)' },
       },
       examples: [
-        ['$0 bench infer --seq-lens 512,2048,8192 --batch 1 --json', 'latency per length as JSON'],
-        ['$0 bench infer --model transformer --preset small --seq-lens 128,512', 'the Transformer baseline'],
-        ['$0 bench infer --seq-lens 128,512,2048 --compare-torch', 'beside the PyTorch twin at 1 and 2 threads'],
+        ['$0 bench infer --max-lens 512,2048,8192 --batch 1 --json', 'latency per length as JSON'],
+        ['$0 bench infer --model transformer --preset small --max-lens 128,512', 'the Transformer baseline'],
+        ['$0 bench infer --max-lens 128,512,2048 --compare-torch', 'beside the PyTorch twin at 1 and 2 threads'],
       ],
       run: async (args) => (await import('../handlers/bench.js')).runBenchInfer(args),
     },

@@ -9,16 +9,16 @@ export const forwardCommand: CommandSpec = {
     input: { type: 'string', describe: 'safetensors file with input_ids [B,T] (and optional labels, attention_mask, start_positions/end_positions)' },
     text: { type: 'string', describe: 'input text instead (needs a checkpoint with tokenizer.json)' },
     ids: { type: 'string', describe: 'input token ids instead, comma-separated' },
-    'seq-len': { type: 'number', default: 64, integer: true, min: 1, describe: 'length of seeded random input ids when no --input/--text/--ids' },
+    'max-len': { type: 'number', default: 64, integer: true, min: 1, deprecatedAliases: ['seq-len'], describe: 'length of seeded random input ids when no --input/--text/--ids' },
     batch: { type: 'number', default: 1, integer: true, min: 1, describe: 'batch size of the random input ids' },
     head: { type: 'string', choices: ['mlm', 'seqcls', 'tokcls', 'qa'], describe: 'head to run (default: the checkpoint\'s architecture)' },
     grads: { type: 'boolean', default: false, describe: 'also write grad.<name> of every parameter (needs labels in --input)' },
-    out: { type: 'string', alias: 'output', describe: 'write the outputs to this .safetensors file (last_hidden_state, logits, loss, grad.*)' },
+    out: { type: 'string', deprecatedAliases: ['output'], describe: 'folder to write outputs.safetensors into (last_hidden_state, logits, loss, grad.*)' },
   },
   examples: [
-    ['$0 forward --seq-len 512', 'seeded random ids through a fresh tiny Avey-B'],
-    ['$0 forward --checkpoint runs/pretrain-1 --text "hello world" --out out.safetensors', 'save the outputs of a trained model'],
-    ['$0 forward --checkpoint ckpt/ --input batch.safetensors --grads --out grads.safetensors', 'outputs and gradients, for parity checks against PyTorch'],
+    ['$0 forward --max-len 512', 'seeded random ids through a fresh tiny Avey-B'],
+    ['$0 forward --checkpoint runs/pretrain-1 --text "hello world" --out out/', 'save the outputs of a trained model'],
+    ['$0 forward --checkpoint ckpt/ --input batch.safetensors --grads --out grads/', 'outputs and gradients, for parity checks against PyTorch'],
   ],
   run: async (args) => (await import('../handlers/forward.js')).runForwardCommand(args),
 };
@@ -45,14 +45,14 @@ export const embedCommand: CommandSpec = {
   options: {
     checkpoint: { type: 'string', demandOption: true, describe: 'model folder (a run folder or checkpoint with tokenizer.json)' },
     input: { type: 'string', describe: 'file with one text per line ("-" = stdin)' },
-    out: { type: 'string', describe: 'JSONL output file, one {"text", "embedding"} per line (default: stdout)' },
+    out: { type: 'string', describe: 'folder to write embeddings.jsonl into, one {"text", "embedding"} per line (default: stdout)' },
     normalize: { type: 'boolean', default: true, describe: 'L2-normalise each embedding (use --no-normalize to keep raw means)' },
     batch: { type: 'number', default: 16, integer: true, min: 1, describe: 'texts per forward pass' },
     'max-len': { type: 'number', default: 512, integer: true, min: 1, describe: 'truncate each text to this many tokens' },
   },
   examples: [
     ['$0 embed "first sentence" "second one" --checkpoint runs/pretrain-1', 'two embeddings on stdout'],
-    ['$0 embed --input sentences.txt --out emb.jsonl --checkpoint runs/pretrain-1', 'a file, one text per line'],
+    ['$0 embed --input sentences.txt --out emb/ --checkpoint runs/pretrain-1', 'a file, one text per line'],
   ],
   run: async (args) => (await import('../handlers/embed.js')).runEmbed(args),
 };

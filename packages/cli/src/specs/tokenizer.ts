@@ -3,7 +3,7 @@ import type { GroupSpec } from '../spec.js';
 export const tokenizerCommand: GroupSpec = {
   command: 'tokenizer',
   describe: 'Tokenizer tools (train a byte-level BPE tokenizer in the Hugging Face tokenizer.json format)',
-  examples: [['$0 tokenizer train --vocab-size 8192 --out tokenizer.json', 'train on the built-in corpus']],
+  examples: [['$0 tokenizer train --vocab-size 8192 --out tok/', 'train on the built-in corpus']],
   subcommands: [
     {
       command: 'train',
@@ -22,11 +22,11 @@ export const tokenizerCommand: GroupSpec = {
         },
         'vocab-size': { type: 'number', default: 8192, integer: true, min: 262, describe: 'vocabulary size including the special tokens' },
         'min-frequency': { type: 'number', default: 2, integer: true, min: 1, describe: 'merge only pairs seen at least this often' },
-        out: { type: 'string', default: 'tokenizer.json', describe: 'where to write the tokenizer (Hugging Face tokenizer.json)' },
+        out: { type: 'string', default: '.', describe: 'folder to write tokenizer.json into (Hugging Face format)' },
       },
       examples: [
         ['$0 tokenizer train', 'train on the built-in corpus, write ./tokenizer.json'],
-        ['$0 tokenizer train --corpus data/*.txt --vocab-size 16000 --out tok.json', 'train on your own text files'],
+        ['$0 tokenizer train --corpus data/*.txt --vocab-size 16000 --out tok/', 'train on your own text files'],
       ],
       run: async (args) => (await import('../handlers/tokenizer.js')).runTokenizerTrain(args),
     },

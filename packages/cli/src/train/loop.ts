@@ -227,6 +227,15 @@ export async function runLoop(session: TrainSession, o: LoopOptions): Promise<Lo
         evals.push([step, evalLoss]);
         record.eval_loss = evalLoss;
         if (session.referenceLoss) record.unigram_eval_loss = refLoss = session.referenceLoss();
+        // memory at every evaluation, to tell a leak (heap or buffers growing) from an allocator
+        // that keeps freed pages (only rss growing): docs/cli.md, "Memory over a long run"
+        const m = process.memoryUsage();
+        record.rss_mb = Math.round(m.rss / 2 ** 20);
+        record.heap_mb = Math.round(m.heapUsed / 2 ** 20);
+        record.array_buffers_mb = Math.round(m.arrayBuffers / 2 ** 20);
+        const live = (await import('@avey/tensor')).memory();
+        record.live_tensors = live.tensors;
+        record.live_tensor_mb = Math.round(live.bytes / 2 ** 20);
       }
       if (step % o.logInterval === 0 || last || evalLoss !== undefined) o.log.append(record);
       o.progress.update({
