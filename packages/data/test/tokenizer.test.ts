@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { Tokenizer as HF } from '@huggingface/tokenizers';
-import { DataError, embeddedCorpus, Tokenizer, trainBpe, type TokenizerJson } from '../src/index.js';
+import { BpeTrainer, DataError, embeddedCorpus, Tokenizer, trainBpe, type TokenizerJson } from '../src/index.js';
 import { ds, SKIP_DATASETS, smallTokenizer, tmpFile } from './helpers.js';
 import { readSst2, readSick } from '../src/index.js';
 
@@ -211,4 +211,16 @@ test('hand-built RoBERTa-style tokenizer.json (RobertaProcessing, <mask> with ls
   const e = ours.encode('Call me <mask>');
   assert.equal(e.tokens.at(-2), '<mask>');
   assert.equal(e.tokens.filter((t) => t === 'Ġ').length, 0, 'lstrip swallowed the space before <mask>');
+});
+
+test('the per-word encoding cache is bounded (RAW_CACHE_MAX): 100k new words do not grow it past the bound, and encodings stay the same', () => {
+  const t = new BpeTrainer({ vocabSize: 300 });
+  t.feed('the cat sat on the mat. a dog ran to the park and back again.');
+  const tok = t.finish();
+  const word = (i: number) => `w${i.toString(36)}q`;
+  const first = tok.encode(`${word(1)} ${word(2)}`).ids;
+  for (let i = 0; i < 100_000; i += 100) tok.encode(Array.from({ length: 100 }, (_, j) => word(i + j)).join(' '));
+  assert.ok(tok.cachedPretokens <= Tokenizer.RAW_CACHE_MAX, `${tok.cachedPretokens} cached pre-tokens > ${Tokenizer.RAW_CACHE_MAX}`);
+  assert.ok(Tokenizer.RAW_CACHE_MAX <= 100_000, 'the bound keeps the cache near 32 MB');
+  assert.deepEqual(tok.encode(`${word(1)} ${word(2)}`).ids, first, 'a cleared cache encodes the same');
 });

@@ -229,6 +229,8 @@ export async function runLoop(session: TrainSession, o: LoopOptions): Promise<Lo
         if (session.referenceLoss) record.unigram_eval_loss = refLoss = session.referenceLoss();
         // memory at every evaluation, to tell a leak (heap or buffers growing) from an allocator
         // that keeps freed pages (only rss growing): docs/cli.md, "Memory over a long run"
+        // started with `node --expose-gc`: a full collection first, so heap_mb is the live heap
+        (globalThis as { gc?: () => void }).gc?.();
         const m = process.memoryUsage();
         record.rss_mb = Math.round(m.rss / 2 ** 20);
         record.heap_mb = Math.round(m.heapUsed / 2 ** 20);

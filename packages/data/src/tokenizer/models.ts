@@ -34,7 +34,8 @@ export class BpeModel implements Model {
   private readonly unkId: number | null;
   private readonly cache = new Map<string, ModelOutput>();
   private readonly mul: number;
-  private static readonly CACHE_MAX = 200_000;
+  /** Bounded like Tokenizer.RAW_CACHE_MAX (about 0.5 KB per entry). */
+  private static readonly CACHE_MAX = 65_536;
 
   constructor(readonly cfg: Omit<BpeModelJson, 'merges'> & { merges: [string, string][] }) {
     this.vocab = new Map(Object.entries(cfg.vocab));

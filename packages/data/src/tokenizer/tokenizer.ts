@@ -81,6 +81,16 @@ export class Tokenizer {
   /** No normalizer and a plain GPT-2 ByteLevel pre-tokenizer: per-pre-token cache on raw text. */
   private readonly fastByteLevel: boolean;
   private readonly rawCache = new Map<string, { ids: number[]; starts: number[]; ends: number[] }>();
+  /** Entries of rawCache before it is cleared. One entry (key string, three small arrays, an object)
+   *  costs about 0.5 KB, so this bounds it near 32 MB. With the earlier bound of 1M entries a
+   *  pretraining run's heap grew ~30 KB per step for hours as new words arrived (the "RSS grows
+   *  every step" report: docs/cli.md, "Memory over a long run"). Common words re-enter at once. */
+  static readonly RAW_CACHE_MAX = 65_536;
+
+  /** Pre-tokens whose encoding is cached now (at most RAW_CACHE_MAX): for memory diagnostics. */
+  get cachedPretokens(): number {
+    return this.rawCache.size;
+  }
   /** Plain byte-level BPE: id of each byte token (skips building byte-character strings). */
   private readonly byteIdTable: Int32Array | null;
 
@@ -256,7 +266,7 @@ export class Tokenizer {
       let r = cache.get(w);
       if (r === undefined && this.byteIdTable) {
         r = this.bpeBytes(w);
-        if (cache.size >= 1_000_000) cache.clear();
+        if (cache.size >= Tokenizer.RAW_CACHE_MAX) cache.clear();
         cache.set(w, r);
       } else if (r === undefined) {
         const ident = new Int32Array(w.length);
@@ -265,7 +275,7 @@ export class Tokenizer {
         const p = byteLevelPiece({ s: w, starts: ident, ends: identE });
         const mo = this.model.tokenize(p.s);
         r = { ids: mo.ids, starts: mo.starts.map((x) => p.starts[x]), ends: mo.ends.map((x) => p.ends[x - 1]) };
-        if (cache.size >= 1_000_000) cache.clear();
+        if (cache.size >= Tokenizer.RAW_CACHE_MAX) cache.clear();
         cache.set(w, r);
       }
       if (!withOffsets) {
