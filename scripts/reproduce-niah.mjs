@@ -30,8 +30,8 @@ const MODELS = [
   { id: 'avey-b-pretrained', label: 'Avey-B tiny, pretrained 200 steps', model: 'avey-b', config: null, steps: 200, lr: 2e-3, evalLens: [1024, 4096] },
   // the budget study's checkpoints (node scripts/reproduce.mjs --scale budget), seed for seed: the
   // main job's recipe pretrained for 20 minutes, and the random init with the same 2,048-token BPE
-  { id: 'avey-b-budget', label: 'Avey-B tiny, pretrained 20 min (budget recipe)', from: 'avey-b', evalLens: [1024, 4096, 16384], longEval: { lens: [65536], evalLimit: 3 } },
-  { id: 'avey-b-budget-random', label: 'Avey-B tiny, random init (budget recipe\'s tokenizer)', from: 'avey-b-random', evalLens: [1024, 4096, 16384], longEval: { lens: [65536], evalLimit: 3 } },
+  { id: 'avey-b-budget', label: 'Avey-B tiny, pretrained 20 min (budget recipe)', from: 'avey-b', evalLens: [1024, 4096, 16384], longEval: { lens: [65536], evalLimit: 3 }, keepModel: true },
+  { id: 'avey-b-budget-random', label: 'Avey-B tiny, random init (budget recipe\'s tokenizer)', from: 'avey-b-random', evalLens: [1024, 4096, 16384], longEval: { lens: [65536], evalLimit: 3 }, keepModel: true },
 ];
 
 export function runNiahStudy({ repo, seeds, only, dry, models }) {
@@ -128,7 +128,8 @@ export function runNiahStudy({ repo, seeds, only, dry, models }) {
         const r = run(args, join(dir, 'eval-long.stdout.json'), join(dir, 'eval-long.log.txt'));
         if (!dry) writeJson(join(dir, 'eval-long.driver.json'), { wall_s: r.wall, command: r.cmd, finished: new Date().toISOString(), git: git() });
       }
-      if (!dry && (!m.longEval || existsSync(join(dir, 'eval-long.driver.json')))) rmSync(join(dir, 'model'), { recursive: true, force: true });
+      // the fine-tuned model is kept (for scripts/niah-trace.mjs) only where the model says so
+      if (!dry && !m.keepModel && (!m.longEval || existsSync(join(dir, 'eval-long.driver.json')))) rmSync(join(dir, 'model'), { recursive: true, force: true });
     }
   }
   if (dry) return;
