@@ -68,6 +68,9 @@ export function runNiahStudy({ repo, seeds, only, dry, models }) {
     return dir;
   };
   const ftDir = (m, seed) => join(ROOT, 'finetune', m.id, `seed-${seed}`);
+  // the CLI's run folder inside it (the driver's stdout.json / log.txt sit beside it: the CLI refuses
+  // a non-empty --out); runs of earlier layouts wrote it into ftDir itself
+  const runDir = (m, seed) => (existsSync(join(ftDir(m, seed), 'metrics.json')) ? ftDir(m, seed) : join(ftDir(m, seed), 'run'));
   const phase = (p) => only === 'all' || only === p;
 
   // A run whose CLI finished (complete metrics.json and --json stdout) but whose driver was stopped
@@ -76,10 +79,10 @@ export function runNiahStudy({ repo, seeds, only, dry, models }) {
     const dir = ftDir(m, seed);
     try {
       const out = readJson(join(dir, 'stdout.json'));
-      const r = readJson(join(dir, 'metrics.json'));
+      const r = readJson(join(runDir(m, seed), 'metrics.json'));
       if (!Array.isArray(r.results) || out.results?.length !== r.results.length) return false;
       const wall = r.train_seconds + r.results.reduce((x, y) => x + (y.wall_s ?? 0), 0);
-      rmSync(join(dir, 'model'), { recursive: true, force: true });
+      if (!m.keepModel) rmSync(join(runDir(m, seed), 'model'), { recursive: true, force: true });
       writeJson(join(dir, 'driver.json'), { wall_s: wall, adopted: true, command: `avey finetune niah --checkpoint ${startOf(m, seed)} (settings in metrics.json)`, finished: new Date().toISOString(), git: git() });
       process.stderr.write(`adopted the finished run ${dir}\n`);
       return true;
@@ -116,20 +119,20 @@ export function runNiahStudy({ repo, seeds, only, dry, models }) {
         if (existsSync(join(dir, 'driver.json')) || adopt(m, seed)) return;
         rmSync(dir, { recursive: true, force: true });
         const args = ['finetune', 'niah', '--checkpoint', startOf(m, seed), '--train-len', S.trainLen, '--eval-lens', (m.evalLens ?? S.evalLens).join(','), '--needle', S.needle,
-          '--limit', S.limit, '--eval-limit', S.evalLimit, '--batch', S.batch, '--lr', S.lr, '--seed', seed, '--out', dir, '--json', '--backend', 'cpu'].map(String);
+          '--limit', S.limit, '--eval-limit', S.evalLimit, '--batch', S.batch, '--lr', S.lr, '--seed', seed, '--out', join(dir, 'run'), '--json', '--backend', 'cpu'].map(String);
         const r = run(args, join(dir, 'stdout.json'), join(dir, 'log.txt'));
         if (!dry) writeJson(join(dir, 'driver.json'), { wall_s: r.wall, command: r.cmd, finished: new Date().toISOString(), git: git() });
       };
       finetune();
       const dir = ftDir(m, seed);
       if (m.longEval && !existsSync(join(dir, 'eval-long.driver.json'))) {
-        const args = ['eval', 'niah', '--checkpoint', join(dir, 'model'), '--train-len', S.trainLen, '--eval-lens', m.longEval.lens.join(','), '--needle', S.needle,
+        const args = ['eval', 'niah', '--checkpoint', join(runDir(m, seed), 'model'), '--train-len', S.trainLen, '--eval-lens', m.longEval.lens.join(','), '--needle', S.needle,
           '--eval-limit', m.longEval.evalLimit, '--batch', S.batch, '--out', join(dir, 'eval-long'), '--json', '--backend', 'cpu'].map(String);
         const r = run(args, join(dir, 'eval-long.stdout.json'), join(dir, 'eval-long.log.txt'));
         if (!dry) writeJson(join(dir, 'eval-long.driver.json'), { wall_s: r.wall, command: r.cmd, finished: new Date().toISOString(), git: git() });
       }
       // the fine-tuned model is kept (for scripts/niah-trace.mjs) only where the model says so
-      if (!dry && !m.keepModel && (!m.longEval || existsSync(join(dir, 'eval-long.driver.json')))) rmSync(join(dir, 'model'), { recursive: true, force: true });
+      if (!dry && !m.keepModel && (!m.longEval || existsSync(join(dir, 'eval-long.driver.json')))) rmSync(join(runDir(m, seed), 'model'), { recursive: true, force: true });
     }
   }
   if (dry) return;
@@ -139,7 +142,7 @@ export function runNiahStudy({ repo, seeds, only, dry, models }) {
     for (let seed = 0; seed < seeds; seed++) {
       const dir = ftDir(m, seed);
       if (!existsSync(join(dir, 'driver.json'))) continue;
-      const r = readJson(join(dir, 'metrics.json'));
+      const r = readJson(join(runDir(m, seed), 'metrics.json'));
       if (existsSync(join(dir, 'eval-long.driver.json'))) r.results.push(...readJson(existsSync(join(dir, 'eval-long.json')) ? join(dir, 'eval-long.json') : join(dir, 'eval-long', 'metrics.json')).results);
       rows.push({ model: m.id, label: m.label, seed, steps: r.steps, train_seconds: r.train_seconds, final_loss: r.final_loss, train_words: r.train_words, results: r.results, wall_s: readJson(join(dir, 'driver.json')).wall_s, git: readJson(join(dir, 'driver.json')).git });
     }
