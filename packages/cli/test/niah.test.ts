@@ -32,6 +32,7 @@ test('finetune niah: trained at 128 tokens, tested at 128 / 512 / 2048, then eva
   const out = join(TMP, 'ft-avey');
   const r = avey(['finetune', 'niah', '--checkpoint', ckpt, '--backend', 'cpu', '--train-len', '128', '--eval-lens', '128,512', '2048', '--limit', '16', '--eval-limit', '3', '--batch', '8', '--lr', '1e-3', '--out', out]);
   assert.equal(r.code, 0, r.stderr);
+  assert.doesNotMatch(r.stderr, /eval NaN/, 'no held-out set: no eval loss shown');
   assert.match(r.stderr, /16 training examples of 128 tokens \(≈ \d+ haystack words with this tokenizer/);
   assert.match(r.stdout, /length \(tokens\)[\s\S]*\n128 [\s\S]*\n512 [\s\S]*\n2048 [\s\S]*reference: 70 %/);
   const m = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8')) as Report;

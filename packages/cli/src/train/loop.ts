@@ -224,8 +224,12 @@ export async function runLoop(session: TrainSession, o: LoopOptions): Promise<Lo
         const te = performance.now();
         evalLoss = await session.evalLoss();
         budget?.recordEval(performance.now() - te);
-        evals.push([step, evalLoss]);
-        record.eval_loss = evalLoss;
+        // NaN: a session without a held-out set (e.g. finetune niah): no eval loss to show or plot
+        if (Number.isNaN(evalLoss)) evalLoss = undefined;
+        else {
+          evals.push([step, evalLoss]);
+          record.eval_loss = evalLoss;
+        }
         if (session.referenceLoss) record.unigram_eval_loss = refLoss = session.referenceLoss();
         // memory at every evaluation, to tell a leak (heap or buffers growing) from an allocator
         // that keeps freed pages (only rss growing): docs/cli.md, "Memory over a long run"
