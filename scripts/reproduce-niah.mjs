@@ -63,8 +63,11 @@ export function runNiahStudy({ repo, seeds, only, dry, models }) {
   /** The checkpoint fine-tuned for `seed`: the study's own pretraining, or the budget study's run of that seed. */
   const startOf = (m, seed) => {
     if (!m.from) return ptDir(m);
-    const dir = join(repo, 'runs', 'repro', 'budget-20m', 'pretrain', m.from, `seed-${seed}`, 'run');
-    if (!dry && !existsSync(join(dir, 'config.json')) && !existsSync(join(dir, 'checkpoints'))) throw new Error(`${m.id} fine-tunes the budget study's checkpoint ${dir}, which does not exist: run \`node scripts/reproduce.mjs --scale budget --models ${m.from}\` first`);
+    // the budget study's run of the same seed, else its seed 0 (then only the fine-tuning seed varies)
+    const ofSeed = (s) => join(repo, 'runs', 'repro', 'budget-20m', 'pretrain', m.from, `seed-${s}`, 'run');
+    const exists = (d) => existsSync(join(d, 'config.json')) || existsSync(join(d, 'checkpoints'));
+    const dir = exists(ofSeed(seed)) ? ofSeed(seed) : ofSeed(0);
+    if (!dry && !exists(dir)) throw new Error(`${m.id} fine-tunes the budget study's checkpoint ${dir}, which does not exist: run \`node scripts/reproduce.mjs --scale budget --models ${m.from}\` first`);
     return dir;
   };
   const ftDir = (m, seed) => join(ROOT, 'finetune', m.id, `seed-${seed}`);
