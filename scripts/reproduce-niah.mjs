@@ -150,6 +150,14 @@ export function runNiahStudy({ repo, seeds, only, dry, models }) {
       rows.push({ model: m.id, label: m.label, seed, steps: r.steps, train_seconds: r.train_seconds, final_loss: r.final_loss, train_words: r.train_words, results: r.results, wall_s: readJson(join(dir, 'driver.json')).wall_s, git: readJson(join(dir, 'driver.json')).git });
     }
   }
+  // runs recorded earlier (docs/reproduction/results-niah.json) for models not run on this machine are kept
+  const docJson = join(repo, 'docs', 'reproduction', 'results-niah.json');
+  if (existsSync(docJson)) {
+    const have = new Set(rows.map((r) => r.model));
+    for (const r of readJson(docJson).runs ?? []) if (!have.has(r.model)) rows.push({ ...r, kept_from: 'an earlier run (docs/reproduction/results-niah.json)' });
+    const order = new Map(MODELS.map((m, i) => [m.id, i]));
+    rows.sort((x, y) => (order.get(x.model) ?? 99) - (order.get(y.model) ?? 99) || x.seed - y.seed);
+  }
   const results = { scale: 'niah', seeds, settings: S, models: MODELS, runs: rows, generated: new Date().toISOString(), git_head: git(), machine: { cpus: Number(execSync('nproc', { encoding: 'utf8' }).trim()), node: process.version } };
   const table = renderNiahTable(results);
   writeJson(join(ROOT, 'results.json'), results);
@@ -161,22 +169,37 @@ export function runNiahStudy({ repo, seeds, only, dry, models }) {
   process.stderr.write(`${table}\n`);
 }
 
-/** The markdown table of docs/reproduction.md's repro-niah-lengths block, from results-niah.json. */
+/** The markdown table of docs/reproduction.md's repro-niah-lengths block, from results-niah.json:
+ *  one row per model and length, averaged over the seeds that ran (mean ± std where there are several). */
 export function renderNiahTable(results) {
   const pct = (x) => (x === undefined || x === null || Number.isNaN(x) ? '–' : (100 * x).toFixed(1));
+  const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const std = (xs) => (xs.length < 2 ? 0 : Math.sqrt(xs.reduce((a, b) => a + (b - mean(xs)) ** 2, 0) / (xs.length - 1)));
+  const stat = (xs) => {
+    const v = xs.filter((x) => x !== undefined && x !== null && !Number.isNaN(x));
+    if (!v.length) return '–';
+    return v.length === 1 ? pct(v[0]) : `${pct(mean(v))} ± ${pct(std(v))}`;
+  };
   const lines = [
-    '| model | length (tokens) | ≈ words | test examples | set-F1 % | exact acc. % | exact acc. 0 / 1 distractor % | hit target / distractor / both / none % | wall | peak RSS MB |',
+    '| model | length (tokens) | ≈ words | seeds × test examples | set-F1 % | exact acc. % | exact acc. 0 / 1 distractor % | hit target / distractor / both / none % | wall per seed | peak RSS MB |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
+  const groups = new Map();
   for (const r of results.runs) {
     for (const x of r.results) {
-      if (x.status !== 'ok') {
-        lines.push(`| ${r.label} | ${x.length_tokens} | – | – | ${x.status} | – | – | ${x.reason.replace(/^(not supported|skipped): /, '')} | – | – |`);
-        continue;
-      }
-      const o = x.outcomes;
-      lines.push(`| ${r.label} | ${x.length_tokens} | ${x.words.toLocaleString('en-US')} | ${x.examples} | ${pct(x.set_f1)} | ${pct(x.accuracy)} | ${pct(x.accuracy_no_distractor)} / ${pct(x.accuracy_with_distractor)} | ${['target', 'distractor', 'both', 'none'].map((k) => pct(o[k])).join(' / ')} | ${formatSeconds(x.wall_s)} | ${x.peak_rss_mb.toLocaleString('en-US')} |`);
+      const key = `${r.label}\u0000${x.length_tokens}`;
+      if (!groups.has(key)) groups.set(key, { label: r.label, L: x.length_tokens, xs: [] });
+      groups.get(key).xs.push(x);
     }
+  }
+  for (const { label, L, xs } of groups.values()) {
+    const bad = xs.find((x) => x.status !== 'ok');
+    if (bad) {
+      lines.push(`| ${label} | ${L} | – | – | ${bad.status} | – | – | ${bad.reason.replace(/^(not supported|skipped): /, '')} | – | – |`);
+      continue;
+    }
+    const outcome = (k) => pct(mean(xs.map((x) => x.outcomes[k])));
+    lines.push(`| ${label} | ${L} | ${xs[0].words.toLocaleString('en-US')} | ${xs.length} × ${xs[0].examples} | ${stat(xs.map((x) => x.set_f1))} | ${stat(xs.map((x) => x.accuracy))} | ${pct(mean(xs.map((x) => x.accuracy_no_distractor).filter((v) => v !== null && !Number.isNaN(v))))} / ${pct(mean(xs.map((x) => x.accuracy_with_distractor).filter((v) => v !== null && !Number.isNaN(v))))} | ${['target', 'distractor', 'both', 'none'].map(outcome).join(' / ')} | ${formatSeconds(mean(xs.map((x) => x.wall_s)))} | ${Math.max(...xs.map((x) => x.peak_rss_mb)).toLocaleString('en-US')} |`);
   }
   return lines.join('\n');
 }
