@@ -23,15 +23,15 @@ export const NIAH_STUDY = {
 const MODELS = [
   // 64k tokens on the first test example only, by `avey eval niah` on the saved model: on the loaded
   // 2-core machine one 64k-token forward pass took 2.5 minutes
-  { id: 'avey-b-init', label: 'Avey-B tiny, random init', model: 'avey-b', config: null, steps: 1, lr: 1e-12, evalLens: [1024, 4096, 16384], longEval: { lens: [65536], evalLimit: 1 } },
+  { id: 'avey-b-init', label: 'Avey-B tiny, random init (8,192-token BPE)', model: 'avey-b', config: null, steps: 1, lr: 1e-12, evalLens: [1024, 4096, 16384], longEval: { lens: [65536], evalLimit: 1 } },
   { id: 'transformer-learned', label: 'Transformer (2 layers), learned positions, random init', model: 'transformer', config: { num_hidden_layers: 2, max_position_embeddings: 1024 }, steps: 1, lr: 1e-12 },
   { id: 'transformer-sinusoidal', label: 'Transformer (2 layers), sinusoidal positions, random init', model: 'transformer', config: { num_hidden_layers: 2, max_position_embeddings: 65536, position_embedding_type: 'sinusoidal' }, steps: 1, lr: 1e-12 },
   // tested at 1k and 4k only: on the 2-core machine a 64k pass takes about 25 minutes
   { id: 'avey-b-pretrained', label: 'Avey-B tiny, pretrained 200 steps', model: 'avey-b', config: null, steps: 200, lr: 2e-3, evalLens: [1024, 4096] },
   // the budget study's checkpoints (node scripts/reproduce.mjs --scale budget), seed for seed: the
   // main job's recipe pretrained for 20 minutes, and the random init with the same 2,048-token BPE
-  { id: 'avey-b-budget', label: 'Avey-B tiny, pretrained 20 min (budget recipe)', from: 'avey-b', evalLens: [1024, 4096, 16384], longEval: { lens: [65536], evalLimit: 3 }, keepModel: true },
-  { id: 'avey-b-budget-random', label: 'Avey-B tiny, random init (budget recipe\'s tokenizer)', from: 'avey-b-random', evalLens: [1024, 4096, 16384], longEval: { lens: [65536], evalLimit: 3 }, keepModel: true },
+  { id: 'avey-b-budget', label: 'Avey-B tiny, pretrained 20 min (budget recipe, 2,048-token BPE)', from: 'avey-b', evalLens: [1024, 4096, 16384], longEval: { lens: [65536], evalLimit: 3 }, keepModel: true },
+  { id: 'avey-b-budget-random', label: 'Avey-B tiny, random init (2,048-token BPE of the budget recipe)', from: 'avey-b-random', evalLens: [1024, 4096, 16384], longEval: { lens: [65536], evalLimit: 3 }, keepModel: true },
 ];
 
 export function runNiahStudy({ repo, seeds, only, dry, models }) {
@@ -154,7 +154,7 @@ export function runNiahStudy({ repo, seeds, only, dry, models }) {
   const docJson = join(repo, 'docs', 'reproduction', 'results-niah.json');
   if (existsSync(docJson)) {
     const have = new Set(rows.map((r) => r.model));
-    for (const r of readJson(docJson).runs ?? []) if (!have.has(r.model)) rows.push({ ...r, kept_from: 'an earlier run (docs/reproduction/results-niah.json)' });
+    for (const r of readJson(docJson).runs ?? []) if (!have.has(r.model)) rows.push({ ...r, label: MODELS.find((m) => m.id === r.model)?.label ?? r.label, kept_from: 'an earlier run (docs/reproduction/results-niah.json)' });
     const order = new Map(MODELS.map((m, i) => [m.id, i]));
     rows.sort((x, y) => (order.get(x.model) ?? 99) - (order.get(y.model) ?? 99) || x.seed - y.seed);
   }
