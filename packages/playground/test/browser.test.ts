@@ -53,7 +53,11 @@ async function open(t: TestContext, path: string, until: string, timeout = 600_0
   page.on('console', (m) => { if (m.type() === 'error') t.diagnostic(`console error: ${m.text()}`); });
   await page.goto(server!.url + path, { waitUntil: 'commit', timeout: 120_000 });
   await page.waitForFunction(
-    (key) => (document.body.dataset as Record<string, string | undefined>)[key] === 'true' || document.body.dataset.error !== undefined,
+    // waitUntil 'commit': the body may not exist yet on the first polls (was a flaky TypeError)
+    (key) => {
+      const d = document.body?.dataset as Record<string, string | undefined> | undefined;
+      return d !== undefined && (d[key] === 'true' || d.error !== undefined);
+    },
     until, { timeout },
   );
   const err = await page.evaluate(() => document.body.dataset.error);
