@@ -83,8 +83,7 @@ export async function runTraceCommand(args: RawArgs): Promise<void> {
 
   const svgs: string[] = [];
   if (a.svg !== undefined) {
-    const out = svgDir;
-    mkdirSync(out, { recursive: true });
+    mkdirSync(svgDir, { recursive: true });
     const scores = trace.get('ranker.scores')!, sel = trace.get('ranker.selected')!, w = trace.get('ranker.weights')!;
     const [B, n] = scores.shape;
     const k = sel.shape[2];
@@ -99,7 +98,7 @@ export async function runTraceCommand(args: RawArgs): Promise<void> {
       }
       const weights = Array.from({ length: n }, (_, i) => [i, Array.from(wd.subarray((b * n + i) * k, (b * n + i + 1) * k)).filter((x) => x !== 0).map((x) => x.toFixed(2)).join('/')] as const)
         .filter(([, w]) => w !== '').map(([i, w]) => `${i}: ${w}`).join('; ');
-      const file = join(out, `ranker-scores-b${b}.svg`);
+      const file = join(svgDir, `ranker-scores-b${b}.svg`);
       writeAtomic(file, heatmapSvg(sd.subarray(b * n * n, (b + 1) * n * n), n, n, {
         title: `ranker MaxSim scores, batch row ${b}: [i, j] = Σ_u max_v cos(x_iu, x_jv)`,
         subtitle: `outlined: the splits split i selected (1 = best); weights per split: ${weights || 'none'}`,
@@ -117,7 +116,7 @@ export async function runTraceCommand(args: RawArgs): Promise<void> {
       for (let blk = 0; blk < M; blk++) {
         const b = Math.floor(blk / n), split = blk % n;
         if (split >= SVG_SPLITS) continue;
-        const file = join(out, `layer${m[1]}-mixing-b${b}-split${split}.svg`);
+        const file = join(svgDir, `layer${m[1]}-mixing-b${b}-split${split}.svg`);
         writeAtomic(file, heatmapSvg(data.subarray(blk * L * L, (blk + 1) * L * L), L, L, {
           title: `layer ${m[1]} mixing matrix S̃ (${config.contextualiser}), batch row ${b}, split ${split}`,
           subtitle: 'row t: the weights token t gives each token u (out_t = Σ_u S̃[t, u] v_u)',

@@ -83,7 +83,8 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, f
 export async function outputFileIn(out: string, file: string, o: { command: string; legacyExts: readonly string[] }): Promise<string> {
   const isFolder = await stat(resolve(out)).then((s) => s.isDirectory(), () => false);
   if (!isFolder && o.legacyExts.some((e) => out.toLowerCase().endsWith(e))) {
-    process.stderr.write(`avey ${o.command}: --out ${out} names a file (deprecated): --out is a folder, e.g. --out ${out.replace(/\.[^./]+$/, '')} writes ${out.replace(/\.[^./]+$/, '')}/${file}\n`);
+    const stem = out.replace(/\.[^./]+$/, '');
+    process.stderr.write(`avey ${o.command}: --out ${out} names a file (deprecated): --out is a folder, e.g. --out ${stem} writes ${stem}/${file}\n`);
     await checkOutputPath(out, '--out', 'file');
     return resolve(out);
   }
