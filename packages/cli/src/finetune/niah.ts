@@ -3,12 +3,13 @@
 // are generated and scored one at a time (only the current input exists), each length after the
 // other in ascending order; a length the model cannot take is "not supported", a length predicted
 // to exhaust memory is skipped with the reason.
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { totalmem } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { AnyConfig, AnyHeadModel } from '@avey/avey-b';
 import type { NiahExample, NiahKind, Tokenizer } from '@avey/data';
 import { UsageError } from '../errors.js';
+import { writeFileAtomicSync } from '../lib/files.js';
 import { formatDuration, formatNumber, formatTable } from '../util/format.js';
 import { predict, taskModel, FINETUNE_BETAS, FINETUNE_EPS, FINETUNE_WARMUP, FINETUNE_WEIGHT_DECAY } from './train.js';
 import type { Example, TaskSplit } from './tasks.js';
@@ -220,13 +221,6 @@ export interface NiahRunContext {
   keep: number;
 }
 
-function writeAtomic(path: string, text: string): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(tmp, text);
-  renameSync(tmp, path);
-}
-
 /** Fine-tunes at s.trainLen, evaluates at every s.evalLens, writes metrics.json and the model. */
 export async function runNiahFinetune(ctx: NiahRunContext, s: NiahSettings): Promise<void> {
   const d = await import('@avey/data');
@@ -285,9 +279,9 @@ export async function runNiahFinetune(ctx: NiahRunContext, s: NiahSettings): Pro
     test: Object.fromEntries(Object.entries({ set_f1: rows.find((x) => x.status === 'ok')?.set_f1, accuracy: rows.find((x) => x.status === 'ok')?.accuracy }).filter(([, v]) => v !== undefined)),
     complete,
   });
-  const rows = await evaluateLengths(model, model.config as AnyConfig, gen, padId, s, note, (done) => writeAtomic(join(ctx.out, 'metrics.json'), `${JSON.stringify(reportOf(done, false), null, 2)}\n`));
+  const rows = await evaluateLengths(model, model.config as AnyConfig, gen, padId, s, note, (done) => writeFileAtomicSync(join(ctx.out, 'metrics.json'), `${JSON.stringify(reportOf(done, false), null, 2)}\n`, '--out'));
   const report = reportOf(rows, true);
-  writeAtomic(join(ctx.out, 'metrics.json'), `${JSON.stringify(report, null, 2)}\n`);
+  writeFileAtomicSync(join(ctx.out, 'metrics.json'), `${JSON.stringify(report, null, 2)}\n`, '--out');
   if (ctx.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   else process.stdout.write(`${lengthTable(rows, d.NIAH_GUESS_LINE)}fine-tuned model: ${join(ctx.out, 'model')}\nmetrics: ${join(ctx.out, 'metrics.json')}\n`);
 }
@@ -298,7 +292,7 @@ export async function runNiahEval(model: AnyHeadModel, config: AnyConfig, tok: T
   const gen = await niahGenerator(tok, s.needle, s.haystack);
   const rows = await evaluateLengths(model, config, gen, tok.special.pad ?? tok.special.eos ?? 0, s, (l) => process.stderr.write(`${l}\n`));
   const report = { task: 'niah', split: 'test', checkpoint: o.checkpoint, lengths_in: 'tokens', needle: s.needle, haystack: s.haystack, eval_examples: s.evalLimit, guess_line: d.NIAH_GUESS_LINE, results: rows };
-  if (o.out) writeAtomic(resolve(o.out), `${JSON.stringify(report, null, 2)}\n`);
+  if (o.out) writeFileAtomicSync(resolve(o.out), `${JSON.stringify(report, null, 2)}\n`, '--out');
   if (o.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   else process.stdout.write(lengthTable(rows, d.NIAH_GUESS_LINE));
 }

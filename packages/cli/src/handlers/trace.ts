@@ -1,10 +1,10 @@
 // `avey trace`: one forward pass of an Avey-B checkpoint through AveyModel.trace, written to a
 // safetensors file with the trace's names (see @avey/avey-b src/trace.ts), and optionally SVG
 // heatmaps. Every read is async (`await t.data()`), so it runs on webgpu as on cpu and gpujs.
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { FileError, UsageError } from '../errors.js';
-import { outputFileIn } from '../lib/files.js';
+import { outputFileIn, writeFileAtomicSync } from '../lib/files.js';
 import { commandOf, type RawArgs } from '../spec.js';
 import { setupBackend } from '../lib/backend.js';
 import { checkTokenizerFits, loadModel, loadTokenizer } from '../lib/models.js';
@@ -23,12 +23,6 @@ interface TraceArgs {
 
 /** Splits of one batch row drawn per dynamic layer with --svg (the rest are in the trace file). */
 const SVG_SPLITS = 4;
-
-function writeAtomic(file: string, text: string): void {
-  const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, file);
-}
 
 export async function runTraceCommand(args: RawArgs): Promise<void> {
   const a = args as unknown as RawArgs & TraceArgs;
@@ -99,13 +93,13 @@ export async function runTraceCommand(args: RawArgs): Promise<void> {
       const weights = Array.from({ length: n }, (_, i) => [i, Array.from(wd.subarray((b * n + i) * k, (b * n + i + 1) * k)).filter((x) => x !== 0).map((x) => x.toFixed(2)).join('/')] as const)
         .filter(([, w]) => w !== '').map(([i, w]) => `${i}: ${w}`).join('; ');
       const file = join(svgDir, `ranker-scores-b${b}.svg`);
-      writeAtomic(file, heatmapSvg(sd.subarray(b * n * n, (b + 1) * n * n), n, n, {
+      writeFileAtomicSync(file, heatmapSvg(sd.subarray(b * n * n, (b + 1) * n * n), n, n, {
         title: `ranker MaxSim scores, batch row ${b}: [i, j] = Σ_u max_v cos(x_iu, x_jv)`,
         subtitle: `outlined: the splits split i selected (1 = best); weights per split: ${weights || 'none'}`,
         rowLabel: 'split i',
         colLabel: 'candidate split j',
         marks,
-      }));
+      }), '--svg');
       svgs.push(file);
     }
     for (const [name, t] of trace) {
@@ -117,14 +111,14 @@ export async function runTraceCommand(args: RawArgs): Promise<void> {
         const b = Math.floor(blk / n), split = blk % n;
         if (split >= SVG_SPLITS) continue;
         const file = join(svgDir, `layer${m[1]}-mixing-b${b}-split${split}.svg`);
-        writeAtomic(file, heatmapSvg(data.subarray(blk * L * L, (blk + 1) * L * L), L, L, {
+        writeFileAtomicSync(file, heatmapSvg(data.subarray(blk * L * L, (blk + 1) * L * L), L, L, {
           title: `layer ${m[1]} mixing matrix S̃ (${config.contextualiser}), batch row ${b}, split ${split}`,
           subtitle: 'row t: the weights token t gives each token u (out_t = Σ_u S̃[t, u] v_u)',
           rowLabel: 'output token t',
           colLabel: 'input token u',
           // token labels when each row is one token of this split (with compression; --text)
           ...(tokens && L === config.chunk_size ? { names: Array.from({ length: L }, (_, t) => tokens![split * L + t] ?? '(pad)') } : {}),
-        }));
+        }), '--svg');
         svgs.push(file);
       }
     }

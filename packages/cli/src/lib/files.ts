@@ -1,6 +1,6 @@
 // Output files of the commands: atomic writes (temp file + rename) whose errors name the path the
 // user gave (never the temp name), and an up-front check that an output path can be written.
-import { constants as fsConstants } from 'node:fs';
+import { constants as fsConstants, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { access, mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { FileError } from '../errors.js';
@@ -70,6 +70,20 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, f
     await rename(tmp, abs);
   } catch (e) {
     await rm(tmp, { force: true }).catch(() => undefined);
+    throw outputError(path, flag, e);
+  }
+}
+
+/** `writeFileAtomic` for synchronous callers (progress callbacks that rewrite a report mid-run). */
+export function writeFileAtomicSync(path: string, data: string | Uint8Array, flag: string): void {
+  const abs = resolve(path);
+  const tmp = `${abs}.tmp-${process.pid}`;
+  try {
+    mkdirSync(dirname(abs), { recursive: true });
+    writeFileSync(tmp, data);
+    renameSync(tmp, abs);
+  } catch (e) {
+    rmSync(tmp, { force: true });
     throw outputError(path, flag, e);
   }
 }
