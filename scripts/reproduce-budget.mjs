@@ -10,16 +10,18 @@
 // docs/reproduction/budget-results.json and splices the table into docs/reproduction.md.
 //   --quick: a smoke test of the pipeline (60 s budgets, 256 fine-tuning examples; numbers meaningless)
 //   --dry-run: print the commands; --only pretrain|finetune|report; --data DIR (the datasets)
+//   --seed-list 2 (or 1,2): run only these seeds (the report still covers seeds 0 … --seeds − 1), so
+//     two drivers can share a machine, e.g. one single-threaded driver per seed
 //   --models avey-b,avey-b-random: run only these (default: all three); each model's runs finish
 //     (pretraining, then fine-tuning) before the next model starts, so a partial study is usable
-import { spawnSync, execSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { execSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { aggregate, formatMeanStd, formatSeconds, markdownTable, spliceBlock } from './reproduce-lib.mjs';
+import { runAvey } from './reproduce-run.mjs';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const AVEY = join(repo, 'packages', 'cli', 'bin', 'avey.mjs');
 const argv = process.argv.slice(2);
 const opt = (name, dflt) => {
   const i = argv.indexOf(`--${name}`);
@@ -53,18 +55,8 @@ const writeJson = (f, x) => { mkdirSync(dirname(f), { recursive: true }); writeF
 function avey(args, dir) {
   const done = join(dir, 'driver.json');
   if (existsSync(done)) return readJson(join(dir, 'stdout.json'));
-  process.stderr.write(`[${formatSeconds((Date.now() - t0) / 1000)}] $ avey ${args.join(' ')}\n`);
+  const { wall } = runAvey({ repo, args: [...args, '--json', '--backend', 'cpu'], stdoutFile: join(dir, 'stdout.json'), logFile: join(dir, 'log.txt'), t0, dry: DRY });
   if (DRY) return null;
-  mkdirSync(dir, { recursive: true });
-  const out = openSync(join(dir, 'stdout.json'), 'w');
-  const err = openSync(join(dir, 'log.txt'), 'w');
-  const start = Date.now();
-  const r = spawnSync(process.execPath, [AVEY, ...args, '--json', '--backend', 'cpu'], { cwd: repo, stdio: ['ignore', out, err], env: { ...process.env, CI: '1' } });
-  closeSync(out);
-  closeSync(err);
-  if (r.status !== 0) throw new Error(`avey exited with ${r.status ?? r.signal}: avey ${args.join(' ')}\n${readFileSync(join(dir, 'log.txt'), 'utf8').split('\n').slice(-8).join('\n')}`);
-  const wall = (Date.now() - start) / 1000;
-  process.stderr.write(`    done in ${formatSeconds(wall)}\n`);
   writeJson(done, { wall_s: wall, command: `avey ${args.join(' ')}`, finished: new Date().toISOString(), git: git() });
   return readJson(join(dir, 'stdout.json'));
 }
@@ -87,7 +79,8 @@ function finetune(m, task, s) {
 }
 
 writeJson(join(ROOT, 'transformer.json'), { num_hidden_layers: 2, max_position_embeddings: 1024 });
-const seeds = Array.from({ length: SEEDS }, (_, i) => i);
+const seeds = opt('seed-list', null)?.split(',').map(Number) ?? Array.from({ length: SEEDS }, (_, i) => i);
+if (seeds.some((s) => !Number.isInteger(s) || s < 0)) throw new Error(`--seed-list: expected whole numbers like 1,2; got '${opt('seed-list', '')}'`);
 for (const s of seeds) {
   for (const m of MODELS.filter((x) => PICK.includes(x.id))) {
     if (ONLY === 'all' || ONLY === 'pretrain') pretrain(m, s);

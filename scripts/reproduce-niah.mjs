@@ -3,10 +3,11 @@
 // Each model is fine-tuned with `avey finetune niah` at TRAIN_LEN tokens and tested at every EVAL_LENS
 // length in the same process. Runs go to runs/repro/niah/ and are skipped when done; the table is
 // written to docs/reproduction/results-niah.json and spliced into docs/reproduction.md (repro-niah-lengths).
-import { spawnSync, execSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { formatSeconds, spliceBlock, extractBlock } from './reproduce-lib.mjs';
+import { runAvey } from './reproduce-run.mjs';
 
 export const NIAH_STUDY = {
   trainLen: 1024,
@@ -32,31 +33,18 @@ const MODELS = [
   // main job's recipe pretrained for 20 minutes, and the random init with the same 2,048-token BPE
   { id: 'avey-b-budget', label: 'Avey-B tiny, pretrained 20 min (budget recipe, 2,048-token BPE)', from: 'avey-b', evalLens: [1024, 4096, 16384], longEval: { lens: [65536], evalLimit: 3 }, keepModel: true },
   { id: 'avey-b-budget-random', label: 'Avey-B tiny, random init (2,048-token BPE of the budget recipe)', from: 'avey-b-random', evalLens: [1024, 4096, 16384], longEval: { lens: [65536], evalLimit: 3 }, keepModel: true },
+  // the budget study's Transformer (2 layers, 1,024 learned positions: 4k is "not supported"); ftLr
+  // replaces the study's fine-tuning learning rate for this model only
+  { id: 'transformer-budget', label: 'Transformer (2 layers), pretrained 20 min (budget recipe)', from: 'transformer', evalLens: [1024, 4096], ftLr: 1e-3 },
 ];
 
 export function runNiahStudy({ repo, seeds, only, dry, models }) {
   const ROOT = join(repo, 'runs', 'repro', 'niah');
-  const AVEY = join(repo, 'packages', 'cli', 'bin', 'avey.mjs');
   const t0 = Date.now();
   const git = () => { try { return execSync('git log -1 --oneline', { cwd: repo, encoding: 'utf8' }).trim(); } catch { return null; } };
   const writeJson = (f, x) => { mkdirSync(dirname(f), { recursive: true }); writeFileSync(f, `${JSON.stringify(x, null, 2)}\n`); };
   const readJson = (f) => JSON.parse(readFileSync(f, 'utf8'));
-  const run = (args, outFile, logFile) => {
-    const cmd = ['node', 'packages/cli/bin/avey.mjs', ...args].join(' ');
-    process.stderr.write(`[${formatSeconds((Date.now() - t0) / 1000)}] $ ${cmd}\n`);
-    if (dry) return { wall: 0, cmd };
-    mkdirSync(dirname(outFile), { recursive: true });
-    const out = openSync(outFile, 'w');
-    const err = openSync(logFile, 'w');
-    const start = Date.now();
-    const r = spawnSync(process.execPath, [AVEY, ...args], { cwd: repo, stdio: ['ignore', out, err], env: { ...process.env, CI: '1' } });
-    closeSync(out);
-    closeSync(err);
-    const wall = (Date.now() - start) / 1000;
-    if (r.status !== 0) throw new Error(`avey exited with ${r.status ?? r.signal} after ${wall.toFixed(1)} s: ${cmd}\n${readFileSync(logFile, 'utf8').split('\n').slice(-8).join('\n')}`);
-    process.stderr.write(`    done in ${formatSeconds(wall)}\n`);
-    return { wall, cmd };
-  };
+  const run = (args, stdoutFile, logFile) => runAvey({ repo, args, stdoutFile, logFile, t0, dry });
   const S = NIAH_STUDY;
   const tokenizer = join(ROOT, 'tokenizer.json');
   const ptDir = (m) => join(ROOT, 'pretrain', m.id);
@@ -122,7 +110,7 @@ export function runNiahStudy({ repo, seeds, only, dry, models }) {
         if (existsSync(join(dir, 'driver.json')) || adopt(m, seed)) return;
         rmSync(dir, { recursive: true, force: true });
         const args = ['finetune', 'niah', '--checkpoint', startOf(m, seed), '--train-len', S.trainLen, '--eval-lens', (m.evalLens ?? S.evalLens).join(','), '--needle', S.needle,
-          '--limit', S.limit, '--eval-limit', S.evalLimit, '--batch', S.batch, '--lr', S.lr, '--seed', seed, '--out', join(dir, 'run'), '--json', '--backend', 'cpu'].map(String);
+          '--limit', S.limit, '--eval-limit', S.evalLimit, '--batch', S.batch, '--lr', m.ftLr ?? S.lr, '--seed', seed, '--out', join(dir, 'run'), '--json', '--backend', 'cpu'].map(String);
         const r = run(args, join(dir, 'stdout.json'), join(dir, 'log.txt'));
         if (!dry) writeJson(join(dir, 'driver.json'), { wall_s: r.wall, command: r.cmd, finished: new Date().toISOString(), git: git() });
       };

@@ -16,9 +16,10 @@
 // runs/repro/<scale>/results.json; the full scale also writes docs/reproduction/results.json, the
 // loss-curve SVG, and splices the tables into docs/reproduction.md.
 import { spawnSync, execSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, openSync, closeSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runAvey } from './reproduce-run.mjs';
 import {
   aggregateRuns,
   formatSeconds,
@@ -29,7 +30,6 @@ import {
 } from './reproduce-lib.mjs';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const AVEY = join(repo, 'packages', 'cli', 'bin', 'avey.mjs');
 
 // ---------------------------------------------------------------- options
 const argv = process.argv.slice(2);
@@ -129,26 +129,11 @@ function git(cmd) {
   try { return execSync(`git ${cmd}`, { cwd: repo, encoding: 'utf8' }).trim(); } catch { return null; }
 }
 
-/** Runs `avey <args>` with stdout → stdoutFile (JSON) and stderr → logFile; returns wall seconds. */
+/** Runs `avey <args>` with stdout → stdoutFile (JSON) and stderr → logFile; returns { wall, cmd }. */
 function avey(args, stdoutFile, logFile) {
-  const cmd = ['node', 'packages/cli/bin/avey.mjs', ...args].join(' ');
-  process.stderr.write(`[${formatSeconds((Date.now() - t0) / 1000)}] $ ${cmd}\n`);
-  if (DRY) return 0;
-  mkdirSync(dirname(stdoutFile), { recursive: true });
-  const out = openSync(stdoutFile, 'w');
-  const err = openSync(logFile, 'w');
-  const start = Date.now();
-  const r = spawnSync(process.execPath, [AVEY, ...args], { cwd: repo, stdio: ['ignore', out, err], env: { ...process.env, CI: '1' } });
-  closeSync(out);
-  closeSync(err);
-  const wall = (Date.now() - start) / 1000;
-  ranCount++;
-  if (r.status !== 0) {
-    const tail = readFileSync(logFile, 'utf8').split('\n').slice(-8).join('\n');
-    throw new Error(`avey exited with ${r.status ?? r.signal} after ${wall.toFixed(1)} s: ${cmd}\n${tail}`);
-  }
-  process.stderr.write(`    done in ${formatSeconds(wall)}\n`);
-  return { wall, cmd };
+  const r = runAvey({ repo, args, stdoutFile, logFile, t0, dry: DRY });
+  if (!DRY) ranCount++;
+  return DRY ? 0 : r;
 }
 
 const readJson = (f) => JSON.parse(readFileSync(f, 'utf8'));
