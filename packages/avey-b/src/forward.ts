@@ -38,12 +38,9 @@ function pick(tensors: Map<string, Tensor>, names: string[]): Tensor | undefined
   return undefined;
 }
 
-export async function runForward(opts: RunForwardOptions): Promise<RunForwardResult> {
-  if (opts.backend) await setBackend(opts.backend as Parameters<typeof setBackend>[0]);
-  const { model, head } = loadCheckpoint(opts.checkpoint, opts.head ? { head: opts.head } : {});
-  const { tensors } = safetensors.read(opts.input);
-  const ids = pick(tensors, ['input_ids', 'input.input_ids']);
-  if (!ids) throw new AveyError('runForward', `${opts.input}: no 'input_ids' tensor (have: ${[...tensors.keys()].join(', ')})`);
+/** The model inputs held by a safetensors file (names in the header above); `ids` is undefined
+ *  when the file has no input ids. */
+export function readForwardInputs(tensors: Map<string, Tensor>, head: HeadName): { ids: Tensor | undefined; input: HeadInput } {
   const input: HeadInput = {};
   const labels = pick(tensors, ['labels', `input.${head}_labels`]);
   if (labels) input.labels = labels;
@@ -53,19 +50,33 @@ export async function runForward(opts: RunForwardOptions): Promise<RunForwardRes
   const ep = pick(tensors, ['end_positions']);
   if (sp) input.startPositions = sp;
   if (ep) input.endPositions = ep;
-  const out: HeadOutput = (model as { forward(ids: Tensor, o: HeadInput): HeadOutput }).forward(ids, input);
+  return { ids: pick(tensors, ['input_ids', 'input.input_ids']), input };
+}
+
+/** One forward pass (and, with `grads` and a loss, its backward), outputs named as `avey forward`
+ *  writes them: last_hidden_state (B, T, d), logits, loss [] and grad.<official name>. */
+export function forwardOutputs(model: nn.Module, ids: Tensor, input: HeadInput, grads: boolean): { result: Map<string, Tensor>; out: HeadOutput } {
+  const out = (model as unknown as { forward(ids: Tensor, o: HeadInput): HeadOutput }).forward(ids, input);
   const result = new Map<string, Tensor>([
     ['last_hidden_state', out.lastHiddenState.value],
     ['logits', out.logits.value],
   ]);
   if (out.loss) result.set('loss', out.loss.value);
-  if (opts.grads) {
-    if (!out.loss) throw new AveyError('runForward', `--grads needs labels in ${opts.input} ('labels' or 'input.${head}_labels')`);
+  if (grads && out.loss) {
     out.loss.backward();
-    for (const [name, p] of namedParams(model as nn.Module)) {
-      result.set(`grad.${name}`, p.grad ? p.grad.value : zerosLike(p.value));
-    }
+    for (const [name, p] of namedParams(model)) result.set(`grad.${name}`, p.grad ? p.grad.value : zerosLike(p.value));
   }
+  return { result, out };
+}
+
+export async function runForward(opts: RunForwardOptions): Promise<RunForwardResult> {
+  if (opts.backend) await setBackend(opts.backend as Parameters<typeof setBackend>[0]);
+  const { model, head } = loadCheckpoint(opts.checkpoint, opts.head ? { head: opts.head } : {});
+  const { tensors } = safetensors.read(opts.input);
+  const { ids, input } = readForwardInputs(tensors, head);
+  if (!ids) throw new AveyError('runForward', `${opts.input}: no 'input_ids' tensor (have: ${[...tensors.keys()].join(', ')})`);
+  if (opts.grads && !input.labels) throw new AveyError('runForward', `--grads needs labels in ${opts.input} ('labels' or 'input.${head}_labels')`);
+  const { result, out } = forwardOutputs(model as nn.Module, ids, input, opts.grads === true);
   await safetensors.write(opts.output, result, { head });
   return { head, written: [...result.keys()], loss: out.loss ? out.loss.item() : null };
 }

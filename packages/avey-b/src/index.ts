@@ -24,7 +24,7 @@ export {
   saveCheckpoint, loadCheckpoint, loadCheckpointFromBytes, readCheckpointConfig, parseCheckpointConfig, parameterShapes, headOfArchitecture, headOfModel,
   CheckpointError, type AnyConfig, type AnyHeadModel, type ModelKind, type LoadOptions, type LoadedCheckpoint,
 } from './checkpoint.js';
-export { runForward, type RunForwardOptions, type RunForwardResult } from './forward.js';
+export { forwardOutputs, readForwardInputs, runForward, type RunForwardOptions, type RunForwardResult } from './forward.js';
 export { diffArrays, summarize, formatDiff, type TensorDiff, type ParityReport, type Tolerance } from './compare.js';
 export { safeL2Norm, normalizeL2, normalizeL1, cosineSimilarity, gram } from './functional.js';
 export { xavierLinear, namedParams } from './modules.js';

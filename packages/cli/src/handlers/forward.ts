@@ -5,7 +5,7 @@
 // Only the asynchronous read path is used, so every backend (WebGPU included) works.
 import { resolve } from 'node:path';
 import type { Tensor } from '@avey/tensor';
-import type { AnyConfig, AnyHeadModel, HeadInput, HeadOutput } from '@avey/avey-b';
+import type { AnyConfig, AnyHeadModel, HeadInput } from '@avey/avey-b';
 import { FileError, UsageError } from '../errors.js';
 import { outputFileIn, writeFileAtomic } from '../lib/files.js';
 import { commandOf, type RawArgs } from '../spec.js';
@@ -61,14 +61,6 @@ function parseIds(s: string): number[] {
   return ids;
 }
 
-function pick(tensors: Map<string, Tensor>, names: string[]): Tensor | undefined {
-  for (const n of names) {
-    const t = tensors.get(n);
-    if (t) return t;
-  }
-  return undefined;
-}
-
 export async function runForwardCommand(args: RawArgs): Promise<void> {
   const a = args as unknown as RawArgs & ForwardArgs;
   const given = [a.input, a.text, a.ids].filter((x) => x !== undefined).length;
@@ -80,7 +72,7 @@ export async function runForwardCommand(args: RawArgs): Promise<void> {
   const backend = await setupBackend(a.backend, commandOf(a));
   const ab = await import('@avey/avey-b');
   const { safetensors } = await import('@avey/autograd');
-  const { tensor, Rng, zerosLike } = await import('@avey/tensor');
+  const { tensor, Rng } = await import('@avey/tensor');
 
   let model: AnyHeadModel;
   let head: HeadName;
@@ -95,22 +87,15 @@ export async function runForwardCommand(args: RawArgs): Promise<void> {
   }
 
   // The input: (B, T) int32 ids, and optional labels / attention mask / QA positions.
-  const input: HeadInput = {};
+  let input: HeadInput = {};
   let ids: Tensor;
   if (a.input) {
     const file = resolve(a.input);
     const { tensors } = safetensors.read(file);
-    const found = pick(tensors, ['input_ids', 'input.input_ids']);
-    if (!found) throw new FileError(file, `--input '${a.input}' has no 'input_ids' tensor (it has: ${[...tensors.keys()].join(', ') || 'nothing'}).`);
-    ids = found;
-    const labels = pick(tensors, ['labels', `input.${head}_labels`]);
-    if (labels) input.labels = labels;
-    const mask = pick(tensors, ['attention_mask', 'input.attention_mask']);
-    if (mask) input.attentionMask = mask;
-    const sp = pick(tensors, ['start_positions']);
-    const ep = pick(tensors, ['end_positions']);
-    if (sp) input.startPositions = sp;
-    if (ep) input.endPositions = ep;
+    const read = ab.readForwardInputs(tensors, head);
+    if (!read.ids) throw new FileError(file, `--input '${a.input}' has no 'input_ids' tensor (it has: ${[...tensors.keys()].join(', ') || 'nothing'}).`);
+    ids = read.ids;
+    input = read.input;
   } else {
     let list: number[];
     let shape: [number, number];
@@ -137,16 +122,7 @@ export async function runForwardCommand(args: RawArgs): Promise<void> {
   }
 
   const t0 = performance.now();
-  const out = (model as unknown as { forward(ids: Tensor, o: HeadInput): HeadOutput }).forward(ids, input);
-  const result = new Map<string, Tensor>([
-    ['last_hidden_state', out.lastHiddenState.value],
-    ['logits', out.logits.value],
-  ]);
-  if (out.loss) result.set('loss', out.loss.value);
-  if (a.grads && out.loss) {
-    out.loss.backward();
-    for (const [name, p] of ab.namedParams(model as unknown as Parameters<typeof ab.namedParams>[0])) result.set(`grad.${name}`, p.grad ? p.grad.value : zerosLike(p.value));
-  }
+  const { result, out } = ab.forwardOutputs(model as unknown as Parameters<typeof ab.forwardOutputs>[0], ids, input, a.grads === true);
   // Every read is asynchronous (the only path WebGPU has).
   const outputs: Record<string, OutputSummary> = {};
   for (const [name, t] of result) {
