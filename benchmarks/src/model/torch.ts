@@ -40,26 +40,33 @@ export interface TorchTrainResult {
   median_step_ms: number;
   step_ms: number[];
   peak_rss_mb: number;
-  env: { torch: string; threads: number };
+  env: { torch: string; threads: number; blas_threads: number | null };
 }
 
 export interface TorchInferResult {
   results: { seq_len: number; latency_s: number; min_latency_s: number; tokens_per_s: number; peak_rss_mb: number }[];
-  env: { torch: string; threads: number };
+  env: { torch: string; threads: number; blas_threads: number | null };
 }
 
-function run<T>(py: string, args: string[], timeoutS: number): T {
-  const r = spawnSync(py, [SCRIPT, ...args], { encoding: 'utf8', timeout: timeoutS * 1000, maxBuffer: 1 << 24 });
+/** Runs torch_ref.py. `threads` > 0 pins every pool: torch's intra-op pool (--threads, OpenMP) and
+ *  the BLAS library's own, `blasThreads` (default: the same). OpenBLAS-pthread sizes its pool from
+ *  OPENBLAS_NUM_THREADS when it loads and torch.set_num_threads does not touch it: unpinned, a
+ *  "1-thread" twin ran its GEMMs on 2 threads. */
+function run<T>(py: string, args: string[], timeoutS: number, threads = 0, blasThreads = threads): T {
+  const pin = threads > 0
+    ? { OPENBLAS_NUM_THREADS: String(blasThreads), OMP_NUM_THREADS: String(threads), MKL_NUM_THREADS: String(blasThreads) }
+    : {};
+  const r = spawnSync(py, [SCRIPT, ...args], { encoding: 'utf8', timeout: timeoutS * 1000, maxBuffer: 1 << 24, env: { ...process.env, ...pin } });
   if (r.status !== 0) throw new Error(`torch_ref.py ${args.join(' ')} failed: ${(r.error?.message ?? r.stderr ?? '').trim().split('\n').slice(-3).join(' | ')}`);
   return JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as T;
 }
 
-export function torchTrain(py: string, o: { model: ModelKind; preset: PresetName; batch: number; seqLen: number; steps: number; warmup?: number; threads?: number }, timeoutS = 1800): TorchTrainResult {
+export function torchTrain(py: string, o: { model: ModelKind; preset: PresetName; batch: number; seqLen: number; steps: number; warmup?: number; threads?: number; blasThreads?: number }, timeoutS = 1800): TorchTrainResult {
   return run(py, ['train', '--model', o.model, '--preset', o.preset, '--batch', String(o.batch), '--seq-len', String(o.seqLen),
-    '--steps', String(o.steps), '--warmup', String(o.warmup ?? 1), '--threads', String(o.threads ?? 0)], timeoutS);
+    '--steps', String(o.steps), '--warmup', String(o.warmup ?? 1), '--threads', String(o.threads ?? 0)], timeoutS, o.threads ?? 0, o.blasThreads ?? o.threads ?? 0);
 }
 
-export function torchInfer(py: string, o: { model: ModelKind; preset: PresetName; batch: number; seqLens: number[]; repeats?: number; threads?: number }, timeoutS = 1800): TorchInferResult {
+export function torchInfer(py: string, o: { model: ModelKind; preset: PresetName; batch: number; seqLens: number[]; repeats?: number; threads?: number; blasThreads?: number }, timeoutS = 1800): TorchInferResult {
   return run(py, ['infer', '--model', o.model, '--preset', o.preset, '--batch', String(o.batch), '--seq-lens', o.seqLens.join(','),
-    '--repeats', String(o.repeats ?? 3), '--threads', String(o.threads ?? 0)], timeoutS);
+    '--repeats', String(o.repeats ?? 3), '--threads', String(o.threads ?? 0)], timeoutS, o.threads ?? 0, o.blasThreads ?? o.threads ?? 0);
 }

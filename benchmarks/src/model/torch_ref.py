@@ -202,6 +202,22 @@ def infer(a):
     return {"kind": "infer", "model": a.model, "preset": a.preset, "batch": a.batch, "results": rows, "peak_rss_mb": peak_rss_mb()}
 
 
+def blas_threads():
+    """Threads of the OpenBLAS pool GEMMs run on (it has its own pool: torch.set_num_threads does
+    not size it), or None where torch uses another BLAS."""
+    try:
+        import ctypes
+        with open("/proc/self/maps") as f:
+            libs = {line.split()[-1] for line in f if "blas" in line and line.split()[-1].startswith("/")}
+        for path in sorted(libs):
+            lib = ctypes.CDLL(path)
+            if hasattr(lib, "openblas_get_num_threads"):
+                return int(lib.openblas_get_num_threads())
+    except OSError:
+        pass
+    return None
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("mode", choices=["train", "infer"])
@@ -213,12 +229,14 @@ def main():
     p.add_argument("--seq-lens", default="512,2048,8192")
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--warmup", type=int, default=1)
-    p.add_argument("--threads", type=int, default=0, help="torch.set_num_threads (0: leave torch's default)")
+    p.add_argument("--threads", type=int, default=0,
+                   help="torch.set_num_threads (0: leave torch's default); the BLAS pool is sized by "
+                        "OPENBLAS_NUM_THREADS / OMP_NUM_THREADS, which the caller sets before the library loads")
     a = p.parse_args()
     if a.threads > 0:
         torch.set_num_threads(a.threads)
     res = train(a) if a.mode == "train" else infer(a)
-    res["env"] = {"torch": torch.__version__, "threads": torch.get_num_threads()}
+    res["env"] = {"torch": torch.__version__, "threads": torch.get_num_threads(), "blas_threads": blas_threads()}
     print(json.dumps(res))
 
 

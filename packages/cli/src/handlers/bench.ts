@@ -79,7 +79,7 @@ export async function runBenchTrain(args: RawArgs): Promise<void> {
   );
   if (torch && 'skip' in torch) process.stdout.write(`PyTorch twin: skipped, ${torch.skip}\n`);
   else if (torch) {
-    process.stdout.write(`PyTorch twin (torch ${torch.torch}, ${torch.blas}), same run: ${torch.torch_1t_tokens_per_s} tokens/s at 1 thread, ${torch.torch_2t_tokens_per_s} at 2; avey-ts / best = ${torch.ratio}\n`);
+    process.stdout.write(`PyTorch twin (torch ${torch.torch}, ${torch.blas}; ${twinThreads(torch.twin_threads)}), same run: ${torch.torch_1t_tokens_per_s} tokens/s at 1 thread, ${torch.torch_2t_tokens_per_s} at 2, ${torch.torch_1t_blas2_tokens_per_s} at torch 1 + BLAS 2; avey-ts / best = ${torch.ratio}\n`);
   }
 }
 
@@ -110,12 +110,17 @@ export async function runBenchInfer(args: RawArgs): Promise<void> {
   );
   if (torch && 'skip' in torch) process.stdout.write(`PyTorch twin: skipped, ${torch.skip}\n`);
   else if (torch) {
-    process.stdout.write(`PyTorch twin (torch ${torch.torch}, ${torch.blas}), same run, median latency ms; ratio = avey-ts / faster twin (< 1: avey-ts faster)\n`);
+    process.stdout.write(`PyTorch twin (torch ${torch.torch}, ${torch.blas}; ${twinThreads(torch.twin_threads)}), same run, median latency ms; ratio = avey-ts / fastest twin (< 1: avey-ts faster)\n`);
     process.stdout.write(`${formatTable(
-      ['seq_len', 'avey-ts', 'torch 1 thread', 'torch 2 threads', 'ratio'],
-      torch.rows.map((x) => [x.seq_len, Math.round(x.avey_ts_s * 1e4) / 10, Math.round(x.torch_1t_s * 1e4) / 10, Math.round(x.torch_2t_s * 1e4) / 10, x.ratio]),
+      ['seq_len', 'avey-ts', 'torch 1 thread', 'torch 2 threads', 'torch 1 + BLAS 2', 'ratio'],
+      torch.rows.map((x) => [x.seq_len, ...[x.avey_ts_s, x.torch_1t_s, x.torch_2t_s, x.torch_1t_blas2_s].map((v) => Math.round(v * 1e4) / 10), x.ratio]),
     )}\n`);
   }
+}
+
+/** "threads measured in its runs: torch 1 + BLAS 1, torch 2 + BLAS 2, torch 1 + BLAS 2" */
+function twinThreads(t: readonly { torch: number; blas: number | null }[]): string {
+  return `threads measured in its runs: ${t.map((x) => `torch ${x.torch} + BLAS ${x.blas ?? '?'}`).join(', ')}`;
 }
 
 /** The twin knows the presets only: a --config file would compare different models. */

@@ -33,7 +33,7 @@ export const benchCommand: GroupSpec = {
         'max-len': { type: 'number', default: 512, integer: true, min: 2, deprecatedAliases: ['seq-len'], describe: 'tokens per sequence' },
         steps: { type: 'number', default: 5, integer: true, min: 1, describe: 'timed steps' },
         'warmup-runs': { type: 'number', default: 1, integer: true, min: 0, deprecatedAliases: ['warmup'], describe: 'untimed steps first' },
-        'compare-torch': { type: 'boolean', default: false, describe: 'also run the PyTorch twin (benchmarks/src/model/torch_ref.py) at 1 and 2 threads, same run, and print the ratio (needs a python3 with torch; says why when absent)' },
+        'compare-torch': { type: 'boolean', default: false, describe: 'also run the PyTorch twin (benchmarks/src/model/torch_ref.py) at 1 and 2 threads and at torch 1 + BLAS 2 (every pool pinned), same run, and print the ratio to the fastest (needs a python3 with torch; says why when absent)' },
       },
       examples: [
         ['$0 bench train --model avey-b --preset small --batch 4 --max-len 512 --steps 5 --json', 'Avey-B small'],
@@ -51,12 +51,12 @@ export const benchCommand: GroupSpec = {
         batch: { type: 'number', default: 1, integer: true, min: 1, describe: 'sequences per forward' },
         repeats: { type: 'number', default: 3, integer: true, min: 1, describe: 'timed forwards per length (the median is reported)' },
         'warmup-runs': { type: 'number', default: 1, integer: true, min: 0, deprecatedAliases: ['warmup'], describe: 'untimed forwards per length first' },
-        'compare-torch': { type: 'boolean', default: false, describe: 'also run the PyTorch twin (benchmarks/src/model/torch_ref.py) at 1 and 2 threads, same lengths, and print the ratios (needs a python3 with torch; says why when absent)' },
+        'compare-torch': { type: 'boolean', default: false, describe: 'also run the PyTorch twin (benchmarks/src/model/torch_ref.py) at 1 and 2 threads and at torch 1 + BLAS 2 (every pool pinned), same lengths, and print the ratios to the fastest (needs a python3 with torch; says why when absent)' },
       },
       examples: [
         ['$0 bench infer --max-lens 512,2048,8192 --batch 1 --json', 'latency per length as JSON'],
         ['$0 bench infer --model transformer --preset small --max-lens 128,512', 'the Transformer baseline'],
-        ['$0 bench infer --max-lens 128,512,2048 --compare-torch', 'beside the PyTorch twin at 1 and 2 threads'],
+        ['$0 bench infer --max-lens 128,512,2048 --compare-torch', 'beside the PyTorch twin (1 thread, 2 threads, torch 1 + BLAS 2)'],
       ],
       run: async (args) => (await import('../handlers/bench.js')).runBenchInfer(args),
     },
