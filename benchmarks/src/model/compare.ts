@@ -13,11 +13,11 @@ export type TorchSkip = { skip: string };
  *  where torch does not use OpenBLAS). */
 export interface TwinThreads { torch: number; blas: number | null }
 
-/** The configurations, in report order; the column names are `torch_<key>_s` / `torch_<key>_tokens_per_s`. */
+/** The configurations, in report order (the JSON columns torch_1t_*, torch_2t_*, torch_1t_blas2_*). */
 export const TWIN_CONFIGS = [
-  { key: '1t', torch: 1, blas: 1, label: 'torch 1 thread' },
-  { key: '2t', torch: 2, blas: 2, label: 'torch 2 threads' },
-  { key: '1t_blas2', torch: 1, blas: 2, label: 'torch 1 + BLAS 2' },
+  { torch: 1, blas: 1, label: 'torch 1 thread' },
+  { torch: 2, blas: 2, label: 'torch 2 threads' },
+  { torch: 1, blas: 2, label: 'torch 1 + BLAS 2' },
 ] as const;
 
 export interface InferComparison {

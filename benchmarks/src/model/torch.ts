@@ -63,10 +63,10 @@ function run<T>(py: string, args: string[], timeoutS: number, threads = 0, blasT
 
 export function torchTrain(py: string, o: { model: ModelKind; preset: PresetName; batch: number; seqLen: number; steps: number; warmup?: number; threads?: number; blasThreads?: number }, timeoutS = 1800): TorchTrainResult {
   return run(py, ['train', '--model', o.model, '--preset', o.preset, '--batch', String(o.batch), '--seq-len', String(o.seqLen),
-    '--steps', String(o.steps), '--warmup', String(o.warmup ?? 1), '--threads', String(o.threads ?? 0)], timeoutS, o.threads ?? 0, o.blasThreads ?? o.threads ?? 0);
+    '--steps', String(o.steps), '--warmup', String(o.warmup ?? 1), '--threads', String(o.threads ?? 0)], timeoutS, o.threads ?? 0, o.blasThreads);
 }
 
 export function torchInfer(py: string, o: { model: ModelKind; preset: PresetName; batch: number; seqLens: number[]; repeats?: number; threads?: number; blasThreads?: number }, timeoutS = 1800): TorchInferResult {
   return run(py, ['infer', '--model', o.model, '--preset', o.preset, '--batch', String(o.batch), '--seq-lens', o.seqLens.join(','),
-    '--repeats', String(o.repeats ?? 3), '--threads', String(o.threads ?? 0)], timeoutS, o.threads ?? 0, o.blasThreads ?? o.threads ?? 0);
+    '--repeats', String(o.repeats ?? 3), '--threads', String(o.threads ?? 0)], timeoutS, o.threads ?? 0, o.blasThreads);
 }

@@ -110,9 +110,10 @@ export async function runBenchInfer(args: RawArgs): Promise<void> {
   );
   if (torch && 'skip' in torch) process.stdout.write(`PyTorch twin: skipped, ${torch.skip}\n`);
   else if (torch) {
+    const { TWIN_CONFIGS } = await import('@avey/benchmarks');
     process.stdout.write(`PyTorch twin (torch ${torch.torch}, ${torch.blas}; ${twinThreads(torch.twin_threads)}), same run, median latency ms; ratio = avey-ts / fastest twin (< 1: avey-ts faster)\n`);
     process.stdout.write(`${formatTable(
-      ['seq_len', 'avey-ts', 'torch 1 thread', 'torch 2 threads', 'torch 1 + BLAS 2', 'ratio'],
+      ['seq_len', 'avey-ts', ...TWIN_CONFIGS.map((c) => c.label), 'ratio'],
       torch.rows.map((x) => [x.seq_len, ...[x.avey_ts_s, x.torch_1t_s, x.torch_2t_s, x.torch_1t_blas2_s].map((v) => Math.round(v * 1e4) / 10), x.ratio]),
     )}\n`);
   }
