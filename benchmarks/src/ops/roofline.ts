@@ -20,7 +20,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import wabtInit from 'wabt';
-import { setWasmGemmThreads, wasmGemmFma, wasmSgemm } from '@avey/tensor';
+import { setWasmGemmThreads, wasmGemmFma, wasmGemmTile, wasmSgemm } from '@avey/tensor';
 import { matmulModel } from './onnx.js';
 
 const argv = process.argv.slice(2);
@@ -201,7 +201,7 @@ log(`  ceilings (GFLOP/s, 1 thread): ${JSON.stringify(ceilings)}`);
 const g = await gemms();
 const report = {
   cpu: cpus()[0]?.model ?? null, cpus: cpus().length, node: process.version, load_start: loadavg()[0],
-  gemm_kernel: wasmGemmFma() ? 'relaxed-SIMD FMA' : 'SIMD128 mul + add',
+  gemm_kernel: wasmGemmFma() ? 'relaxed-SIMD FMA' : 'SIMD128 mul + add', gemm_tile: `${wasmGemmTile().mr}×${wasmGemmTile().nr}`,
   ceilings_gflops_1thread: ceilings, gemm_gflops: g.rows, onnxruntime: g.onnxruntime, load_end: loadavg()[0],
   time: new Date().toISOString(),
 };

@@ -20,18 +20,23 @@ import wabtInit from 'wabt';
 
 /**
  * Register tile of the GEMM micro-kernel: MR rows of C × NR columns (NR/4 f32x4 vectors), and the
- * k-loop unroll factor. 4×8 with no unroll measured fastest on V8 11 (Node 20, x64): 8 accumulators
- * + 2 B vectors + 4 A broadcasts fit the 15 allocatable xmm registers, and the loop is then bound
- * by the FP add/mul ports (f32x4.mul + f32x4.add, no FMA in SIMD128). Unrolling (KU = 2, 4) made
- * TurboFan hoist every load of the unrolled body and spill accumulators (27 vs 43 GFLOP/s); 5×8,
- * 6×8, 3×12 and 4×12 spill too (20–25 GFLOP/s). Other values are accepted for experiments
- * (`--mr=6 --nr=8 --ku=1 --out=/tmp/x`; MR and NR must be multiples of 4 here).
+ * k-loop unroll factor. Measured on V8 11.3 (Node 20, x64; 15 allocatable xmm registers), kernel only:
+ * - mul + add (SIMD128, no FMA): 4×8 (8 accumulators + 2 B vectors + the A broadcast + a product
+ *   temporary) is fastest; 6×8 needs 16 registers and spills (25 vs 28 GFLOP/s), 5×8, 3×12 and 4×12
+ *   spill too, and unrolling (KU = 2, 4) made TurboFan hoist the unrolled loads and spill.
+ * - relaxed-SIMD FMA (no temporary): 6×8, 12 accumulators + 2 B + 1 A = 15 registers, runs ~1.2× the
+ *   4×8 tile (36 vs 31 GFLOP/s): 12 independent FMA chains hide the FMA latency (4 cycles × 2 ports
+ *   needs 8 in flight, exactly what 4×8 has) and the loop's loads and bookkeeping are spread over 12
+ *   FMAs instead of 8. 4×12, 8×8 and 4×16 spill (18–35).
+ * So the SIMD128 modules use DEFAULT_MR and the FMA module DEFAULT_FMA_MR. Other values are accepted
+ * for experiments (`--mr=4 --fma-mr=6 --nr=8 --ku=1 --out=/tmp/x`; MR even, NR a multiple of 4).
  */
 const argNum = (name: string, dflt: number): number => {
   const a = process.argv.find((x) => x.startsWith(`--${name}=`));
   return a === undefined ? dflt : Number(a.slice(name.length + 3));
 };
 export const DEFAULT_MR = 4;
+export const DEFAULT_FMA_MR = 6;
 export const DEFAULT_NR = 8;
 export const DEFAULT_KU = 1;
 /** Vectors per loop iteration of the elementwise kernels. */
@@ -42,8 +47,7 @@ let NR = DEFAULT_NR;
 let KU = DEFAULT_KU;
 let NV = NR / 4;
 /** Micro-kernel multiply-add: false = f32x4.mul + f32x4.add (SIMD128); true = f32x4.relaxed_madd
- *  (relaxed SIMD: one fused multiply-add where the CPU has FMA, 52–53 vs 41–42 GFLOP/s single-thread
- *  at 512³ on the 2-vCPU Xeon; 4×12, 8×8 and 4×16 tiles with FMA measured 30–35, so the tile stays 4×8). */
+ *  (relaxed SIMD: one fused multiply-add where the CPU has FMA). */
 let FMA = false;
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 const lines = (xs: string[]): string => xs.join('\n');
@@ -80,28 +84,40 @@ const TLOCALS = '(local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v
  * straight vector copies). Used for A (W = MR, X = op(A) block) and for B (W = NR, X = op(B)ᵀ block).
  */
 function packFn(name: string, W: number): string {
-  const WV = W / 4;
-  // Full sliver, depth contiguous (cs == 4): 4 depth steps × 4 rows per transpose.
+  const WV = Math.floor(W / 4); // whole groups of 4 sliver rows; W % 4 is 0 or 2 (a trailing pair)
+  const pair = W % 4 === 2;
+  // Full sliver, depth contiguous (cs == 4): 4 depth steps × 4 rows per transpose; a trailing pair of
+  // rows (W % 4 == 2) is interleaved by two shuffles and stored 8 bytes per depth step.
+  const rowAt = (r: number) => `(v128.load (i32.add (local.get $p) (i32.add (i32.mul (i32.const ${r}) (local.get $rs)) (i32.shl (local.get $k) (i32.const 2)))))`;
+  const sh = (a: string, b: string, l: number[]) => `(i8x16.shuffle ${shuf(l)} (local.get ${a}) (local.get ${b}))`;
   const fastDepth = lines([
     '(local.set $k (i32.const 0))',
     '(block $dk_done (loop $dk',
     '  (br_if $dk_done (i32.gt_s (i32.add (local.get $k) (i32.const 4)) (local.get $kc)))',
     ...range(WV).flatMap((g) => [
-      ...range(4).map((r) => `  (local.set $v${r} (v128.load (i32.add (local.get $p) (i32.add (i32.mul (i32.const ${4 * g + r}) (local.get $rs)) (i32.shl (local.get $k) (i32.const 2))))))`),
+      ...range(4).map((r) => `  (local.set $v${r} ${rowAt(4 * g + r)})`),
       transpose4(['$v0', '$v1', '$v2', '$v3'], ['$w0', '$w1', '$w2', '$w3']),
       ...range(4).map((kk) => `  (v128.store offset=${(kk * W + 4 * g) * 4} (local.get $q) (local.get $w${kk}))`),
     ]),
+    ...(pair ? [
+      `  (local.set $v0 ${rowAt(4 * WV)})`,
+      `  (local.set $v1 ${rowAt(4 * WV + 1)})`,
+      `  (local.set $t0 ${sh('$v0', '$v1', [0, 4, 1, 5])})`, // a0 b0 a1 b1
+      `  (local.set $t1 ${sh('$v0', '$v1', [2, 6, 3, 7])})`, // a2 b2 a3 b3
+      ...range(4).map((kk) => `  (v128.store64_lane offset=${(kk * W + 4 * WV) * 4} ${kk % 2} (local.get $q) (local.get $t${kk >> 1}))`),
+    ] : []),
     `  (local.set $q (i32.add (local.get $q) (i32.const ${4 * W * 4})))`,
     '  (local.set $k (i32.add (local.get $k) (i32.const 4)))',
     '  (br $dk)))',
   ]);
-  // Full sliver, sliver dim contiguous (rs == 4): WV vector copies per depth step.
+  // Full sliver, sliver dim contiguous (rs == 4): WV vector copies (+ one 8-byte copy) per depth step.
   const fastRow = lines([
     '(local.set $k (i32.const 0))',
     '(block $rk_done (loop $rk',
     '  (br_if $rk_done (i32.ge_s (local.get $k) (local.get $kc)))',
     '  (local.set $e (i32.add (local.get $p) (i32.mul (local.get $k) (local.get $cs))))',
     ...range(WV).map((g) => `  (v128.store offset=${g * 16} (local.get $q) (v128.load offset=${g * 16} (local.get $e)))`),
+    ...(pair ? [`  (i64.store offset=${WV * 16} (local.get $q) (i64.load offset=${WV * 16} (local.get $e)))`] : []),
     `  (local.set $q (i32.add (local.get $q) (i32.const ${W * 4})))`,
     '  (local.set $k (i32.add (local.get $k) (i32.const 1)))',
     '  (br $rk)))',
@@ -146,15 +162,20 @@ function packFn(name: string, W: number): string {
 }
 
 // ---------------------------------------------------------------------------------------------
-// GEMM macro-kernel: C[mc, nc] (+)= Ap[mc, kc] · Bp[kc, nc] over packed panels, mc and nc padded
-// to multiples of MR and NR. Loop order (BLIS): jr over B slivers (one stays in L1), ir over A
-// slivers (the A block stays in L2), then the MR×NR register-tile micro-kernel over kc.
+// GEMM macro-kernel: C[mc, nc] (+)= Ap[mc, kc] · Bp[kc, nc] over packed panels (A's last sliver and
+// B's slivers zero-padded to MR rows / NR columns; nc is a multiple of NR). Loop order (BLIS): jr over
+// B slivers (one stays in L1), ir over A slivers (the A block stays in L2), then the MR×NR register
+// tile over kc in its own function, `micro`. The k loop must not be unrolled: V8 (11.x) unrolls small
+// innermost loops by ~(nesting depth + 1)·50 / size, and its unrolled 6×8 body loads the second step's
+// operands early and spills accumulators (16 vs 36 GFLOP/s measured). A loop at depth 0 in a function
+// of its own is above that size and stays rolled. A call per register tile costs ~1 % at kc = 256.
 
-function macroFn(): string {
+function microFn(): string {
   const acc = (r: number, v: number) => `$c${r}_${v}`;
   const accLocals = range(MR).flatMap((r) => range(NV).map((v) => `(local ${acc(r, v)} v128)`)).join(' ');
   const bLocals = range(NV).map((v) => `(local $b${v} v128)`).join(' ');
-  // One k step at packed offsets (u*MR*4 into A, u*NR*4 into B).
+  // One k step at packed offsets (u*MR*4 into A, u*NR*4 into B): NR/4 B vectors, then per row one
+  // broadcast of A and NR/4 multiply-adds (this order keeps one A register live at a time).
   const step = (u: number) => lines([
     ...range(NV).map((v) => `(local.set $b${v} (v128.load offset=${(u * NR + 4 * v) * 4} (local.get $pb)))`),
     ...range(MR).flatMap((r) => [
@@ -166,20 +187,65 @@ function macroFn(): string {
   ]);
   const zero = range(MR).flatMap((r) => range(NV).map((v) => `(local.set ${acc(r, v)} (v128.const i32x4 0 0 0 0))`));
   const cAddr = (r: number) => (r === 0 ? '(local.get $cp)' : `(i32.add (local.get $cp) (i32.mul (local.get $ldc) (i32.const ${r})))`);
-  const store = range(MR).flatMap((r) => [
-    `(local.set $e ${cAddr(r)})`,
-    ...range(NV).map((v) => `(v128.store offset=${16 * v} (local.get $e) (local.get ${acc(r, v)}))`),
-  ]);
-  const accumulate = range(MR).flatMap((r) => [
-    `(local.set $e ${cAddr(r)})`,
-    ...range(NV).map((v) => `(v128.store offset=${16 * v} (local.get $e) (f32x4.add (v128.load offset=${16 * v} (local.get $e)) (local.get ${acc(r, v)})))`),
-  ]);
+  const rowsOf = (write: (r: number) => string[]) => range(MR).map((r) => [`(local.set $e ${cAddr(r)})`, ...write(r)].join(' '));
+  const store = rowsOf((r) => range(NV).map((v) => `(v128.store offset=${16 * v} (local.get $e) (local.get ${acc(r, v)}))`));
+  const accumulate = rowsOf((r) => range(NV).map((v) => `(v128.store offset=${16 * v} (local.get $e) (f32x4.add (v128.load offset=${16 * v} (local.get $e)) (local.get ${acc(r, v)})))`));
   return `
-  ;; macro(pa, pb, pc, mc, nc, kc, ldc, acc): C (+)= Ap·Bp; C tile (i, j) at pc + i*ldc + j*4.
-  ;; mc % ${MR} == 0, nc % ${NR} == 0; acc = 0 overwrites C, acc = 1 adds to it.
-  (func $macro (export "macro") (param $pa0 i32) (param $pb0 i32) (param $pc0 i32) (param $mc i32) (param $nc i32) (param $kc i32) (param $ldc i32) (param $accflag i32)
-    (local $jr i32) (local $ir i32) (local $pa i32) (local $pb i32) (local $cp i32) (local $k i32) (local $e i32) (local $a v128)
+  ;; micro(pa, pb, cp, kc, ldc, acc): one ${MR}×${NR} register tile, C[i, j] (+)= Σ_k Ap[k, i]·Bp[k, j];
+  ;; Ap: kc steps of ${MR} floats, Bp: kc steps of ${NR}; acc = 0 overwrites C. Its stores are
+  ;; unconditional: with a branch per row after the loop, TurboFan moved every broadcast of the loop
+  ;; ahead of the multiply-adds and spilled (18 vs 36 GFLOP/s), so a partial tile goes through \`tile_out\`.
+  (func $micro (param $pa i32) (param $pb i32) (param $cp i32) (param $kc i32) (param $ldc i32) (param $accflag i32)
+    (local $k i32) (local $e i32) (local $a v128)
     ${accLocals} ${bLocals}
+    ${zero.join('\n    ')}
+    ;; k loop${KU === 1 ? '' : `, unrolled ${KU}× (then one step at a time)`}
+    (local.set $k (local.get $kc))
+    (block $ku_done (loop $ku_loop
+      (br_if $ku_done (i32.lt_s (local.get $k) (i32.const ${KU})))
+      ${range(KU).map(step).join('\n')}
+      (local.set $pa (i32.add (local.get $pa) (i32.const ${KU * MR * 4})))
+      (local.set $pb (i32.add (local.get $pb) (i32.const ${KU * NR * 4})))
+      (local.set $k (i32.sub (local.get $k) (i32.const ${KU})))
+      (br $ku_loop)))
+${KU === 1 ? '' : `    (block $k1_done (loop $k1_loop
+      (br_if $k1_done (i32.eqz (local.get $k)))
+      ${step(0)}
+      (local.set $pa (i32.add (local.get $pa) (i32.const ${MR * 4})))
+      (local.set $pb (i32.add (local.get $pb) (i32.const ${NR * 4})))
+      (local.set $k (i32.sub (local.get $k) (i32.const 1)))
+      (br $k1_loop)))
+`}    (if (local.get $accflag) (then
+      ${accumulate.join('\n      ')}
+    ) (else
+      ${store.join('\n      ')}
+    ))
+  )`;
+}
+
+function macroFn(): string {
+  return `
+  ;; tile_out(src, dst, ldc, rows, acc): rows (< ${MR}) rows of a packed ${MR}×${NR} tile at src to C at dst
+  ;; (row stride ldc bytes): C = tile (acc = 0) or C = C + tile, the same f32x4.add as micro's.
+  (func $tile_out (param $src i32) (param $dst i32) (param $ldc i32) (param $rows i32) (param $accflag i32)
+    (block $done (loop $row
+      (br_if $done (i32.eqz (local.get $rows)))
+      ${range(NV).map((v) => `(v128.store offset=${16 * v} (local.get $dst) (if (result v128) (local.get $accflag)
+        (then (f32x4.add (v128.load offset=${16 * v} (local.get $dst)) (v128.load offset=${16 * v} (local.get $src))))
+        (else (v128.load offset=${16 * v} (local.get $src)))))`).join('\n      ')}
+      (local.set $src (i32.add (local.get $src) (i32.const ${NR * 4})))
+      (local.set $dst (i32.add (local.get $dst) (local.get $ldc)))
+      (local.set $rows (i32.sub (local.get $rows) (i32.const 1)))
+      (br $row)))
+  )
+  ;; macro(pa, pb, pc, mc, nc, kc, ldc, acc): C (+)= Ap·Bp for C rows 0..mc-1 (any mc >= 1) and columns
+  ;; 0..nc-1 (nc % ${NR} == 0); C[i, j] at pc + i*ldc + j*4. acc = 0 overwrites C, acc = 1 adds to it.
+  ;; A last, partial row sliver is computed into a ${MR}×${NR} tile right after the packed A block (its
+  ;; buffer holds ${MR * NR * 4} spare bytes) and its rows copied out, so C needs no padding rows.
+  (func $macro (export "macro") (param $pa0 i32) (param $pb0 i32) (param $pc0 i32) (param $mc i32) (param $nc i32) (param $kc i32) (param $ldc i32) (param $accflag i32)
+    (local $jr i32) (local $ir i32) (local $pa i32) (local $pb i32) (local $cp i32) (local $tile i32)
+    ;; tile = pa0 + ⌈mc/${MR}⌉·${MR}·kc·4
+    (local.set $tile (i32.add (local.get $pa0) (i32.shl (i32.mul (i32.mul (i32.div_u (i32.add (local.get $mc) (i32.const ${MR - 1})) (i32.const ${MR})) (i32.const ${MR})) (local.get $kc)) (i32.const 2))))
     (local.set $jr (i32.const 0))
     (block $jr_done (loop $jr_loop
       (br_if $jr_done (i32.ge_s (local.get $jr) (local.get $nc)))
@@ -190,33 +256,18 @@ function macroFn(): string {
         (local.set $pa (i32.add (local.get $pa0) (i32.shl (i32.mul (local.get $ir) (local.get $kc)) (i32.const 2))))
         (local.set $pb (i32.add (local.get $pb0) (i32.shl (i32.mul (local.get $jr) (local.get $kc)) (i32.const 2))))
         (local.set $cp (i32.add (local.get $pc0) (i32.add (i32.mul (local.get $ir) (local.get $ldc)) (i32.shl (local.get $jr) (i32.const 2)))))
-        ${zero.join('\n        ')}
-        ;; k loop${KU === 1 ? '' : `, unrolled ${KU}× (then one step at a time)`}
-        (local.set $k (local.get $kc))
-        (block $ku_done (loop $ku_loop
-          (br_if $ku_done (i32.lt_s (local.get $k) (i32.const ${KU})))
-          ${range(KU).map(step).join('\n')}
-          (local.set $pa (i32.add (local.get $pa) (i32.const ${KU * MR * 4})))
-          (local.set $pb (i32.add (local.get $pb) (i32.const ${KU * NR * 4})))
-          (local.set $k (i32.sub (local.get $k) (i32.const ${KU})))
-          (br $ku_loop)))
-${KU === 1 ? '' : `        (block $k1_done (loop $k1_loop
-          (br_if $k1_done (i32.eqz (local.get $k)))
-          ${step(0)}
-          (local.set $pa (i32.add (local.get $pa) (i32.const ${MR * 4})))
-          (local.set $pb (i32.add (local.get $pb) (i32.const ${NR * 4})))
-          (local.set $k (i32.sub (local.get $k) (i32.const 1)))
-          (br $k1_loop)))
-`}        (if (local.get $accflag) (then
-          ${accumulate.join('\n          ')}
-        ) (else
-          ${store.join('\n          ')}
-        ))
+        (if (i32.ge_s (i32.sub (local.get $mc) (local.get $ir)) (i32.const ${MR}))
+          (then (call $micro (local.get $pa) (local.get $pb) (local.get $cp) (local.get $kc) (local.get $ldc) (local.get $accflag)))
+          (else
+            (call $micro (local.get $pa) (local.get $pb) (local.get $tile) (local.get $kc) (i32.const ${NR * 4}) (i32.const 0))
+            (call $tile_out (local.get $tile) (local.get $cp) (local.get $ldc) (i32.sub (local.get $mc) (local.get $ir)) (local.get $accflag))))
         (local.set $ir (i32.add (local.get $ir) (i32.const ${MR})))
         (br $ir_loop)))
       (local.set $jr (i32.add (local.get $jr) (i32.const ${NR})))
       (br $jr_loop)))
-  )`;
+  )
+  ;; the register tile of this module's micro-kernel (gemm.ts reads it)
+  (global (export "mr") i32 (i32.const ${MR}))`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -947,18 +998,18 @@ function adamwFn(): string {
   )`;
 }
 
-export interface GenOptions { mr?: number; nr?: number; ku?: number; eu?: number; fma?: boolean }
+export interface GenOptions { mr?: number; fmaMr?: number; nr?: number; ku?: number; eu?: number; fma?: boolean }
 
 /** The whole module's text. */
 export function buildWat(opts: GenOptions = {}): string {
-  MR = opts.mr ?? DEFAULT_MR;
+  FMA = opts.fma ?? false;
+  MR = FMA ? opts.fmaMr ?? DEFAULT_FMA_MR : opts.mr ?? DEFAULT_MR;
   NR = opts.nr ?? DEFAULT_NR;
   KU = opts.ku ?? DEFAULT_KU;
   EU = opts.eu ?? DEFAULT_EU;
   NV = NR / 4;
-  FMA = opts.fma ?? false;
   pool = new ConstPool();
-  if (MR % 4 !== 0 || NR % 4 !== 0 || MR < 4 || NR < 4 || KU < 1) throw new Error(`gen-wasm-kernels: bad tile ${MR}x${NR} ku=${KU}`);
+  if (MR % 2 !== 0 || NR % 4 !== 0 || MR < 2 || NR < 4 || KU < 1) throw new Error(`gen-wasm-kernels: bad tile ${MR}x${NR} ku=${KU}`);
   return `;; GENERATED by packages/tensor/scripts/gen-wasm-kernels.ts — do not edit by hand.
 ;; WebAssembly SIMD128 kernels of the CPU backend: GEMM (packing + ${MR}×${NR} micro-kernel${FMA ? ', relaxed-SIMD FMA' : ''}) and
 ;; float32 elementwise maps / row sums. All pointers are byte offsets into the exported memory;
@@ -967,6 +1018,7 @@ export function buildWat(opts: GenOptions = {}): string {
   (memory (export "memory") 1)
 ${packFn('pack_a', MR)}
 ${packFn('pack_b', NR)}
+${microFn()}
 ${macroFn()}
 ${['add', 'sub', 'mul', 'div'].map(binaryKernel).join('\n')}
 ${unaryKernel('exp', vexp)}
@@ -1033,8 +1085,10 @@ export async function generate(opts: GenOptions = {}): Promise<{ wat: string; ts
   const ts = `// GENERATED by packages/tensor/scripts/gen-wasm-kernels.ts from kernels.wat — do not edit by hand.
 // Regenerate: npx tsx packages/tensor/scripts/gen-wasm-kernels.ts
 
-/** GEMM register tile: MR rows × NR columns of C per micro-kernel call. */
+/** GEMM register tile: MR rows × NR columns of C per micro-kernel call (the SIMD128 modules; the FMA
+ *  module's rows are MR_FMA). Each module also exports its rows as the global \`mr\`. */
 export const MR = ${MR};
+export const MR_FMA = ${opts.fmaMr ?? DEFAULT_FMA_MR};
 /** Bytes [0, HEAP_BASE) of the memory hold the kernels' constants; buffers must start above. */
 export const HEAP_BASE = ${POOL_BYTES};
 export const NR = ${NR};
@@ -1059,7 +1113,7 @@ ${b64chunks(fmaBin).map((c) => `  '${c}'`).join(' +\n')};
 export const GENERATED_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'cpu', 'wasm');
 
 async function main(): Promise<void> {
-  const { wat, ts } = await generate({ mr: argNum('mr', DEFAULT_MR), nr: argNum('nr', DEFAULT_NR), ku: argNum('ku', DEFAULT_KU), eu: argNum('eu', DEFAULT_EU) });
+  const { wat, ts } = await generate({ mr: argNum('mr', DEFAULT_MR), fmaMr: argNum('fma-mr', DEFAULT_FMA_MR), nr: argNum('nr', DEFAULT_NR), ku: argNum('ku', DEFAULT_KU), eu: argNum('eu', DEFAULT_EU) });
   const outArg = process.argv.find((x) => x.startsWith('--out='));
   const dir = outArg === undefined ? GENERATED_DIR : outArg.slice(6);
   const files: [string, string][] = [[join(dir, 'kernels.wat'), wat], [join(dir, 'kernels.gen.ts'), ts]];

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import {
-  WASM_GEMM_MR, WASM_GEMM_NR, getWasmGemmBlocking, installWasmKernels, setWasmGemmBlocking, setWasmGemmThreads, wasmGemmThreads, wasmKernelsAvailable, wasmSgemm,
+  WASM_GEMM_NR, getWasmGemmBlocking, installWasmKernels, setWasmGemmBlocking, setWasmGemmThreads, wasmGemmThreads, wasmKernelsAvailable, wasmSgemm,
   wasmUnavailableReason,
 } from '../src/cpu/wasm/index.js';
 import { getSgemmImpl, setSgemmImpl, sgemm } from '../src/cpu/sgemm.js';
@@ -158,7 +158,8 @@ test('installWasmKernels routes sgemm through wasmSgemm', { skip }, () => {
 });
 
 test('setWasmGemmBlocking rejects blocks that break the register tile', { skip }, () => {
-  assert.throws(() => setWasmGemmBlocking({ mc: 6 }), /bad wasm blocking/);
+  assert.throws(() => setWasmGemmBlocking({ mc: 0 }), /bad wasm blocking/);
+  assert.throws(() => setWasmGemmBlocking({ mc: 2.5 }), /bad wasm blocking/);
   assert.throws(() => setWasmGemmBlocking({ nc: 4 }), /bad wasm blocking/);
   assert.throws(() => setWasmGemmBlocking({ kc: 0 }), /bad wasm blocking/);
   assert.throws(() => setWasmGemmBlocking({ small: -1 }), /bad wasm blocking/);
@@ -197,17 +198,18 @@ test('wasm sgemm: 1 and 2 threads give bitwise identical results (tiles sum K bl
 
 test('wasm sgemm tiling: whole register tiles, panels within NC, enough tiles for the threads, A packed once for a tall narrow C', () => {
   fc.assert(
-    fc.property(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 9000 }), fc.integer({ min: 1, max: 9000 }), fc.integer({ min: 1, max: 16 }), (batch, M, N, want) => {
-      const { mb, nb } = tileShape(batch, M, N, want, 512);
-      assert.ok(mb % WASM_GEMM_MR === 0 && nb % WASM_GEMM_NR === 0 && nb <= 512 && mb >= 1 && nb >= 1, `mb ${mb} nb ${nb}`);
+    fc.property(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 9000 }), fc.integer({ min: 1, max: 9000 }), fc.integer({ min: 1, max: 16 }), fc.constantFrom(4, 6), (batch, M, N, want, MR) => {
+      const { mb, nb } = tileShape(batch, M, N, want, 512, MR);
+      assert.ok(mb % MR === 0 && nb % WASM_GEMM_NR === 0 && nb <= 512 && mb >= 1 && nb >= 1, `mb ${mb} nb ${nb}`);
       const tiles = batch * Math.ceil(M / mb) * Math.ceil(N / nb);
       // enough tiles, unless the minimum tile sizes (8 register tiles each way) stop the splitting
-      const most = batch * Math.ceil(M / Math.min(mb, 8 * WASM_GEMM_MR)) * Math.ceil(N / Math.min(nb, 8 * WASM_GEMM_NR));
-      assert.ok(tiles >= want || tiles >= most || mb <= 8 * WASM_GEMM_MR, `${tiles} tiles for ${want} wanted (M ${M}, N ${N}, batch ${batch})`);
+      const most = batch * Math.ceil(M / Math.min(mb, 8 * MR)) * Math.ceil(N / Math.min(nb, 8 * WASM_GEMM_NR));
+      assert.ok(tiles >= want || tiles >= most || mb <= 8 * MR, `${tiles} tiles for ${want} wanted (M ${M}, N ${N}, batch ${batch})`);
     }),
     { numRuns: 300 },
   );
   // the MLM head's gradients: row bands over all 256 columns (A packed once), not column strips
-  assert.deepEqual(tileShape(1, 2048, 256, 8, 512), { mb: 256, nb: 256 });
-  assert.deepEqual(tileShape(1, 8192, 256, 8, 512), { mb: 1024, nb: 256 });
+  assert.deepEqual(tileShape(1, 2048, 256, 8, 512, 4), { mb: 256, nb: 256 });
+  assert.deepEqual(tileShape(1, 8192, 256, 8, 512, 4), { mb: 1024, nb: 256 });
+  assert.deepEqual(tileShape(1, 2048, 256, 8, 512, 6), { mb: 258, nb: 256 });
 });

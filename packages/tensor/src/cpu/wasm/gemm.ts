@@ -3,19 +3,22 @@
 // Goto/BLIS blocking. Inside wasm memory (operands that are tensor storage in wasm memory, heap.ts,
 // are used in place; the others are copied into the scratch area):
 //   Araw, Braw  the stored A and B as they are (copies: one memcpy when the rows are dense)
-//   C           [Mp, ldc] with Mp = ⌈M/MR⌉·MR, ldc = ⌈N/NR⌉·NR, so every register tile is whole
-//               (the output itself when it is a heap view with Mp = M and ldc = N)
-//   PA_t        per thread: one packed A block  [mc ≤ MC, kc ≤ KC] in MR-row slivers   (lives in L2)
+//   C           [M, ldc] with ldc = ⌈N/NR⌉·NR, so every register tile has whole columns (the micro-kernel
+//               writes only a partial last row sliver's rows); the output itself when it is a heap
+//               view with ldc = N
+//   PA_t        per thread: one packed A block  [mc ≤ MC, kc ≤ KC] in MR-row slivers (lives in L2),
+//               then one MR×NR tile that a partial last sliver is computed into
 //   PB_t        per thread: one packed B panel  [kc ≤ KC, nb ≤ NC] in NR-column slivers (L2)
 // C is cut into tiles (mb rows × nb columns, threads.ts) that threads take from a shared counter;
 // per tile:  for pc over K by KC:  pack B panel;  for ic over the tile's rows by MC:  pack A block;
-//   macro-kernel (jr over NR slivers, ir over MR slivers, MR×NR micro-kernel over kc),
+//   macro-kernel (jr over NR slivers, ir over MR slivers, MR×NR micro-kernel over kc; MR is the
+//   runtime's: 4 with mul + add, 6 with FMA),
 //   overwriting C on the first K block and accumulating on the others. Every C element sums its K
 //   blocks in the same order whatever the tiling, so the thread count never changes the result.
-// Packing zero-pads partial slivers; C's padding rows/columns are computed and never copied out.
+// Packing zero-pads partial slivers; C's padding columns are computed and never copied out.
 
 import { BackendError } from '../../errors.js';
-import { MR, NR } from './kernels.gen.js';
+import { NR } from './kernels.gen.js';
 import { wasmRuntime } from './runtime.js';
 import { maxTileThreads, runTileJob } from './threads.js';
 
@@ -27,7 +30,7 @@ const PARALLEL_MIN = 1 << 20;
 const TILES_PER_THREAD = 4;
 
 export interface GemmBlocking {
-  /** rows of the packed A block (multiple of MR) */
+  /** rows of the packed A block (a multiple of the register tile's rows, 4 or 6, runs best) */
   mc: number;
   /** depth of both packed blocks */
   kc: number;
@@ -37,14 +40,14 @@ export interface GemmBlocking {
   small: number;
 }
 
-const DEFAULT_BLOCKING: GemmBlocking = { mc: 128, kc: 256, nc: 512, small: 1024 };
+const DEFAULT_BLOCKING: GemmBlocking = { mc: 120, kc: 256, nc: 512, small: 1024 };
 let blocking: GemmBlocking = { ...DEFAULT_BLOCKING };
 
 /** Tuning / test hook: changes the cache blocking (`null` restores the default). */
 export function setWasmGemmBlocking(b: Partial<GemmBlocking> | null): void {
   const next = b === null ? { ...DEFAULT_BLOCKING } : { ...blocking, ...b };
-  if (!(next.mc >= MR && next.mc % MR === 0 && next.nc >= NR && next.nc % NR === 0 && next.kc >= 1 && next.small >= 0)) {
-    throw new BackendError('sgemm', `bad wasm blocking mc=${next.mc} kc=${next.kc} nc=${next.nc} (mc % ${MR}, nc % ${NR} must be 0)`);
+  if (!(Number.isInteger(next.mc) && next.mc >= 1 && next.nc >= NR && next.nc % NR === 0 && Number.isInteger(next.kc) && next.kc >= 1 && next.small >= 0)) {
+    throw new BackendError('sgemm', `bad wasm blocking mc=${next.mc} kc=${next.kc} nc=${next.nc} (mc, kc >= 1; nc % ${NR} must be 0)`);
   }
   blocking = next;
 }
@@ -170,7 +173,8 @@ interface Epilogue {
 const gcd = (x: number, y: number): number => (y === 0 ? x : gcd(y, x % y));
 
 /**
- * Tiles of C for the threads: mb rows (a multiple of MR, ≥ 8·MR unless M is smaller) × nb columns (a
+ * Tiles of C for the threads: mb rows (a multiple of MR, the register tile's rows; ≥ 8·MR unless M is
+ * smaller) × nb columns (a
  * multiple of NR, ≤ NC, ≥ 8·NR unless N is smaller), at least `want` tiles in all where the sizes
  * allow. Every tile packs its own panels, so op(A) is packed once per column of tiles and op(B) once
  * per row of tiles: among the splits into 2^i × 2^j tiles, the one with the least packing traffic,
@@ -178,7 +182,7 @@ const gcd = (x: number, y: number): number => (y === 0 ? x : gcd(y, x % y));
  * gradients, 2048 × 256 with K = 8192) is then cut into row bands that pack A once, where cutting
  * its columns first packed A four times.
  */
-export function tileShape(batch: number, M: number, N: number, want: number, NC: number): { mb: number; nb: number } {
+export function tileShape(batch: number, M: number, N: number, want: number, NC: number, MR: number): { mb: number; nb: number } {
   const Mp = roundUp(M, MR), ldc = roundUp(N, NR);
   let best = { mb: Mp, nb: Math.min(NC, ldc) }, bestCost = Infinity, bestTiles = Infinity;
   for (let nb = Math.min(NC, ldc); ; nb = roundUp(nb >> 1, NR)) {
@@ -227,32 +231,31 @@ function gemm(
   const sa = spanOf(aRows, aCols, lda);
   const sb = spanOf(bRows, bCols, ldb);
   const nA = aStride === 0 ? 1 : batch, nB = bStride === 0 ? 1 : batch; // distinct operands to copy in
-  const Mp = roundUp(M, MR);
+  const MR = rt.mr;
   const ldc = roundUp(N, NR);
   const kcMax = Math.min(KC, K);
   // tiles of C: mb × nb (see threads.ts); big problems are split among the GEMM threads
   const parallel = batch * M * N * K >= PARALLEL_MIN;
   const threads = parallel ? maxTileThreads(rt) : 1;
-  let { mb, nb } = tileShape(batch, M, N, threads > 1 ? TILES_PER_THREAD * threads : 1, NC);
+  let { mb, nb } = tileShape(batch, M, N, threads > 1 ? TILES_PER_THREAD * threads : 1, NC, MR);
   const groupS = epi?.groupS ?? 0;
   if (groupS > 0) {
     // every tile must hold whole groups: nb a multiple of lcm(S, NR)
     const L = (groupS / gcd(groupS, NR)) * NR;
     nb = Math.max(L, Math.floor(nb / L) * L);
   }
-  const mcMax = Math.min(MC, mb);
-  const paBytes = align(4 * mcMax * kcMax), pbBytes = align(4 * kcMax * nb);
+  const mcMax = roundUp(Math.min(MC, mb), MR); // packed rows: whole slivers
+  const paBytes = align(4 * (mcMax * kcMax + MR * NR)), pbBytes = align(4 * kcMax * nb);
   const heap = rt.heap;
 
   // Operands that are views of wasm memory (tensor storage, heap.ts) are used where they are, at any
   // row stride; others are copied into the scratch area. C (and D) are written in place when they
-  // are heap views whose rows need no padding (M % MR == 0, N % NR == 0), else into scratch and
-  // copied out.
+  // are heap views whose rows need no padding (N % NR == 0), else into scratch and copied out.
   const aHeap = heap.ptr(a, aOff), bHeap = heap.ptr(b, bOff);
-  const cHeap = groupS === 0 && M % MR === 0 && ldc === N ? heap.ptr(c, cOff) : -1;
+  const cHeap = groupS === 0 && ldc === N ? heap.ptr(c, cOff) : -1;
   const dHeap = epi !== null && epi.act === 'geluGrad' && epi.d !== null && cHeap >= 0 ? heap.ptr(epi.d, epi.dOff) : -1;
   const aBytes = aHeap >= 0 ? 0 : align(4 * sa.floats), bBytes = bHeap >= 0 ? 0 : align(4 * sb.floats);
-  const cBytes = align(4 * Mp * ldc);
+  const cBytes = align(4 * M * ldc);
 
   const epiMode = epi === null ? 0 : (epi.bias !== null ? 1 : 0) | (epi.act === 'gelu' ? 2 : epi.act === 'geluGrad' ? 4 : 0);
   const dScratch = epi !== null && epi.act === 'geluGrad' && dHeap < 0;

@@ -15,7 +15,10 @@ export interface KernelExports {
   memory: WebAssembly.Memory;
   pack_a(src: number, rs: number, cs: number, w: number, kc: number, dst: number): void;
   pack_b(src: number, rs: number, cs: number, w: number, kc: number, dst: number): void;
+  /** C (+)= Ap·Bp for C rows 0..mc−1 (any mc ≥ 1), columns 0..nc−1 (nc % NR == 0) */
   macro(pa: number, pb: number, pc: number, mc: number, nc: number, kc: number, ldc: number, acc: number): void;
+  /** rows of the micro-kernel's register tile (MR of this module) */
+  mr: WebAssembly.Global;
   add_f32(x: number, y: number, out: number, n: number): void;
   sub_f32(x: number, y: number, out: number, n: number): void;
   mul_f32(x: number, y: number, out: number, n: number): void;
@@ -62,11 +65,14 @@ export class WasmRuntime {
 
   /** Whether the GEMM micro-kernel is the relaxed-SIMD FMA one (KERNELS_FMA_SHARED_WASM_BASE64). */
   readonly fma: boolean;
+  /** Rows of the GEMM register tile (MR: 4 for mul + add, 6 for FMA; see the generator). */
+  readonly mr: number;
 
   constructor(k: KernelExports, shared: SharedKernels | null = null, fma = false) {
     this.k = k;
     this.shared = shared;
     this.fma = fma;
+    this.mr = Number(k.mr.value);
     this.f32 = new Float32Array(k.memory.buffer);
     this.heap = new WasmHeap(k.memory, shared !== null, () => {
       this.f32 = new Float32Array(k.memory.buffer);

@@ -1,6 +1,7 @@
 // Multi-threaded tile driver of the wasm sgemm (gemm.ts).
 //
 // The GEMM's C = op(A)·op(B) is cut into tiles of C, (mb rows) × (nb columns), mb a multiple of MR
+// (the runtime's register-tile rows)
 // and nb of NR. A tile is computed independently of every other one (thread t's buffers PA_t, PB_t):
 //   for pc over K by KC:  pack_b(op(B)[pc:pc+kc, j0:j0+nb]) → PB_t
 //     for ic over the tile's rows by MC:  pack_a(op(A)[ic:ic+MC, pc:pc+kc]) → PA_t
@@ -20,7 +21,7 @@
 // for a worker that has not started, only for one that is in the middle of its last tile.
 
 import { envVar, hostProcess } from '../host.js';
-import { MR, NR } from './kernels.gen.js';
+import { NR } from './kernels.gen.js';
 import { wasmRuntime, type KernelExports, type WasmRuntime } from './runtime.js';
 
 // control words (Int32Array indices)
@@ -63,7 +64,7 @@ export interface TileJob {
   pB: number; bRs: number; bCs: number;
   pC: number; ldc: number;
   M: number; N: number; K: number; KC: number;
-  /** tile rows (multiple of MR) and columns (multiple of NR); MC: rows of one packed A block */
+  /** tile rows (multiple of the runtime's MR) and columns (multiple of NR); MC: rows of one packed A block */
   mb: number; nb: number; MC: number;
   /** per-thread packed-A and packed-B buffers: thread t uses pPA + t·paBytes, pPB + t·pbBytes */
   pPA: number; paBytes: number; pPB: number; pbBytes: number;
@@ -125,7 +126,7 @@ function runTiles(k, ctl, P, t) {
       for (let ic = i0; ic < i1; ic += MC) {
         const mr = Math.min(MC, i1 - ic);
         k.pack_a(pA + ic * aRs + pc * aCs, aRs, aCs, mr, kc, pPA);
-        k.macro(pPA, pPB, pC + 4 * (ic * ldc + j0), Math.ceil(mr / ${MR}) * ${MR}, nrp, kc, 4 * ldc, pc > 0 ? 1 : 0);
+        k.macro(pPA, pPB, pC + 4 * (ic * ldc + j0), mr, nrp, kc, 4 * ldc, pc > 0 ? 1 : 0);
         if (epi !== 0 && pc + kc >= K) k.bias_act(pC + 4 * (ic * ldc + j0), 4 * ldc, mr, nrp, pBias + 4 * j0, epi, pD0 + bi * cBs + 4 * (ic * ldc + j0));
         if (S > 0 && pc + kc >= K) k.group_max(pC + 4 * (ic * ldc + j0), 4 * ldc, mr, nr, S, pG0 + 4 * ((bi * M + ic) * gld + j0 / S), 4 * gld);
       }
