@@ -62,3 +62,23 @@ test("'linearGelu' (cpu) on a large problem is bitwise the two-step path", { ski
     assert.deepEqual(got.dydz!.dataSync(), want.dydz!.dataSync());
   });
 });
+
+test("'linear' (cpu) = matmul then bias add, bit for bit (bias in the wasm epilogue above the small-GEMM threshold)", { skip }, () => {
+  const k = T.getKernel('linear', 'cpu')!;
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 1, max: 300 }), fc.integer({ min: 1, max: 70 }), fc.integer({ min: 1, max: 60 }), fc.boolean(), fc.integer({ min: 1, max: 1e9 }),
+      (R, outF, inF, wT, seed) => {
+        T.scope(() => {
+          const x = T.tensor(lcg(R * inF, seed, 2), { shape: [1, R, inF] });
+          const w = wT ? T.transpose(T.tensor(lcg(inF * outF, seed + 1, 1), { shape: [inF, outF] }), 0, 1) : T.tensor(lcg(outF * inF, seed + 1, 1), { shape: [outF, inF] });
+          const b = T.tensor(lcg(outF, seed + 2, 1), { shape: [outF] });
+          const got = k(x, w, b), want = T.add(T.matmul(x, T.transpose(w, 0, 1)), b);
+          assert.deepEqual(got.shape, [1, R, outF]);
+          assert.deepEqual(got.dataSync(), want.dataSync());
+        });
+      },
+    ),
+    { numRuns: 60 },
+  );
+});

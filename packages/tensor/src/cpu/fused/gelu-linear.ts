@@ -8,7 +8,7 @@ import { CpuBackend } from '../backend.js';
 import { erf32, erf64, exp32 } from '../math.js';
 import type { Floats } from './norms.js';
 import { getSgemmImpl } from '../sgemm.js';
-import { getWasmGemmBlocking, wasmGeluWithGradF32, wasmKernelsAvailable, wasmSgemm, wasmSgemmBiasAct } from '../wasm/index.js';
+import { getWasmGemmBlocking, wasmGeluWithGradF32, wasmKernelsAvailable, wasmSgemm, wasmSgemmBiasAct, type GemmActivation } from '../wasm/index.js';
 
 /** float32 GELU maps of at least this many elements run on the wasm SIMD kernel. */
 const WASM_MIN = 1024;
@@ -68,12 +68,15 @@ export function geluWithGradCpu(x: Tensor): { y: Tensor; dydx: Tensor } | null {
   }
 }
 
-// y = x @ wᵀ + b with the bias added in place into the fresh GEMM output (saves a pass and a
-// buffer; the same float32 roundings as matmul-then-add).
+// y = x @ wᵀ + b. float32 on the wasm sgemm: the bias is added in the GEMM's epilogue (linearActCpu);
+// otherwise it is added in place into the fresh GEMM output (saves a pass and a buffer). Both are
+// the same float32 roundings as matmul-then-add.
 export function linearCpu(x: Tensor, w: Tensor, b: Tensor | null): Tensor | null {
   const backend = x.storage.backend;
   if (!(backend instanceof CpuBackend) || !b || b.rank !== 1 || w.rank !== 2 || b.shape[0] !== w.shape[0]) return null;
   if ((x.dtype !== 'float32' && x.dtype !== 'float64') || w.dtype !== x.dtype || b.dtype !== x.dtype || b.storage.backend !== backend) return null;
+  const fused = x.dtype === 'float32' ? linearActCpu(x, w, b, 'none') : null;
+  if (fused !== null) return fused.y;
   const wt = transpose(w, 0, 1);
   let y: Tensor;
   try {
@@ -100,6 +103,12 @@ export function linearCpu(x: Tensor, w: Tensor, b: Tensor | null): Tensor | null
 // the same float32 bias add and GELU code as 'linear' followed by 'gelu' / 'geluWithGrad' on the
 // wasm kernels. float32 only, with the wasm sgemm installed; else null (the composition runs).
 export function linearGeluCpu(x: Tensor, w: Tensor, b: Tensor | null, withGrad: boolean): { y: Tensor; dydz: Tensor | null } | null {
+  return linearActCpu(x, w, b, withGrad ? 'geluGrad' : 'gelu');
+}
+
+/** act(x @ wᵀ + b) on the wasm sgemm with its epilogue (see linearGeluCpu), or null where it does not apply. */
+function linearActCpu(x: Tensor, w: Tensor, b: Tensor | null, act: GemmActivation): { y: Tensor; dydz: Tensor | null } | null {
+  const withGrad = act === 'geluGrad';
   const backend = x.storage.backend;
   if (!(backend instanceof CpuBackend) || x.dtype !== 'float32' || w.dtype !== 'float32' || w.rank !== 2 || x.rank < 1) return null;
   if (w.storage.backend !== backend || (b && (b.dtype !== 'float32' || b.rank !== 1 || b.shape[0] !== w.shape[0] || b.storage.backend !== backend))) return null;
@@ -123,7 +132,7 @@ export function linearGeluCpu(x: Tensor, w: Tensor, b: Tensor | null, withGrad: 
     const d = withGrad ? backend.takeArray('float32', R * outF) as Float32Array : null;
     wasmSgemmBiasAct(R, outF, inF, X, xc.offset, inF, false, W, wc.offset, ldb, transB, y, 0,
       bc === null ? null : backend.dataOf(bc.storage.buffer) as Float32Array, bc === null ? 0 : bc.offset,
-      withGrad ? 'geluGrad' : 'gelu', d, 0);
+      act, d, 0);
     const shape = [...x.shape.slice(0, -1), outF];
     return {
       y: Tensor.fromBuffer(backend, backend.adopt('float32', y), shape),
