@@ -47,5 +47,5 @@ import './cpu/fused/index.js'; // the CPU's fused kernels (kernel registry)
 export { sgemm, setSgemmImpl, getSgemmImpl, sgemmJs, type SgemmFn } from './cpu/sgemm.js';
 export {
   installWasmKernels, wasmKernelsAvailable, wasmUnavailableReason, wasmSgemm, wasmBinaryF32, wasmUnaryF32, wasmSumRowsF32,
-  setWasmGemmBlocking, getWasmGemmBlocking, setWasmGemmThreads, wasmGemmThreads, wasmGemmFma, wasmGemmTile, type GemmBlocking, type WasmBinaryOp, type WasmUnaryOp,
+  setWasmGemmBlocking, getWasmGemmBlocking, setWasmGemmThreads, wasmGemmThreads, wasmGemmFma, wasmGemmTile, wasmTensorHeap, type GemmBlocking, type WasmBinaryOp, type WasmUnaryOp,
 } from './cpu/wasm/index.js';
