@@ -45,7 +45,7 @@ const threadsOf = (r: { env: { threads: number; blas_threads?: number | null } }
 const round = (x: number, d = 4): number => Math.round(x * 10 ** d) / 10 ** d;
 
 export function compareInfer(
-  o: { model: ModelKind; preset: PresetName; batch: number; repeats: number; warmup?: number },
+  o: { model: ModelKind; preset: PresetName; batch: number; repeats: number; warmup?: number; warmupSeconds?: number },
   ours: readonly { seq_len: number; latency_s: number }[],
 ): InferComparison | TorchSkip {
   const t = findTorch();

@@ -1,5 +1,6 @@
 // Inference latency per sequence length: the encoder's forward pass (last_hidden_state, no grad,
-// eval mode) on seeded random ids; latency = median over `repeats` runs after `warmup`.
+// eval mode) on seeded random ids; latency = median over `repeats` runs after `warmup` untimed
+// runs lasting at least `warmupSeconds`.
 import * as T from '@avey/tensor';
 import { noGrad } from '@avey/autograd';
 import { fitPowerLaw } from './scaling.js';
@@ -19,17 +20,26 @@ export async function runInferBench(o: InferBenchOptions): Promise<InferBenchRes
   for (const len of o.seqLens) {
     const ids = new Int32Array(o.batch * len);
     for (let i = 0; i < ids.length; i++) ids[i] = rng.nextInt(cfg.vocab_size);
-    const times: number[] = [];
-    for (let r = 0; r < warmup + repeats; r++) {
+    const forward = async (): Promise<number> => {
       const t0 = performance.now();
       await T.scope(async () => {
         const x = T.tensor(ids, { dtype: 'int32', shape: [o.batch, len] });
         const h = noGrad(() => model.encode(x));
         await h.value.data(); // waits for the device
       });
-      const ms = performance.now() - t0;
-      if (r >= warmup) times.push(ms);
-      o.log?.(`${o.model} seq_len ${len} ${r < warmup ? 'warmup' : 'run'} ${r + 1}/${warmup + repeats}: ${ms.toFixed(0)} ms`);
+      return performance.now() - t0;
+    };
+    // untimed: at least `warmup` forwards and at least `warmupSeconds`
+    const w0 = performance.now();
+    for (let r = 0; r < warmup || (performance.now() - w0) / 1000 < (o.warmupSeconds ?? 0); r++) {
+      const ms = await forward();
+      o.log?.(`${o.model} seq_len ${len} warmup ${r + 1}: ${ms.toFixed(0)} ms`);
+    }
+    const times: number[] = [];
+    for (let r = 0; r < repeats; r++) {
+      const ms = await forward();
+      times.push(ms);
+      o.log?.(`${o.model} seq_len ${len} run ${r + 1}/${repeats}: ${ms.toFixed(0)} ms`);
     }
     const med = median(times) / 1000;
     results.push({
@@ -48,6 +58,8 @@ export async function runInferBench(o: InferBenchOptions): Promise<InferBenchRes
     parameters: countParameters(cfg),
     batch: o.batch,
     repeats,
+    warmup_runs: warmup,
+    warmup_seconds: o.warmupSeconds ?? 0,
     results,
     scaling_exponent: fit ? Math.round(fit.exponent * 1000) / 1000 : null,
     peak_rss_mb: peakRssMb(),

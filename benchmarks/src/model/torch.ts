@@ -66,7 +66,8 @@ export function torchTrain(py: string, o: { model: ModelKind; preset: PresetName
     '--steps', String(o.steps), '--warmup', String(o.warmup ?? 1), '--threads', String(o.threads ?? 0)], timeoutS, o.threads ?? 0, o.blasThreads);
 }
 
-export function torchInfer(py: string, o: { model: ModelKind; preset: PresetName; batch: number; seqLens: number[]; repeats?: number; warmup?: number; threads?: number; blasThreads?: number }, timeoutS = 1800): TorchInferResult {
+export function torchInfer(py: string, o: { model: ModelKind; preset: PresetName; batch: number; seqLens: number[]; repeats?: number; warmup?: number; warmupSeconds?: number; threads?: number; blasThreads?: number }, timeoutS = 1800): TorchInferResult {
   return run(py, ['infer', '--model', o.model, '--preset', o.preset, '--batch', String(o.batch), '--seq-lens', o.seqLens.join(','),
-    '--repeats', String(o.repeats ?? 3), '--warmup', String(o.warmup ?? 1), '--threads', String(o.threads ?? 0)], timeoutS, o.threads ?? 0, o.blasThreads);
+    '--repeats', String(o.repeats ?? 3), '--warmup', String(o.warmup ?? 1), '--warmup-seconds', String(o.warmupSeconds ?? 0),
+    '--threads', String(o.threads ?? 0)], timeoutS, o.threads ?? 0, o.blasThreads);
 }

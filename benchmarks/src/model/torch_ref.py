@@ -190,12 +190,16 @@ def infer(a):
     with torch.no_grad():
         for L in lens:
             ids = torch.randint(0, vocab, (a.batch, L), generator=g)
+            # warm-up: at least --warmup forwards and at least --warmup-seconds (the same rule as avey-ts)
+            w0, r = time.perf_counter(), 0
+            while r < a.warmup or time.perf_counter() - w0 < a.warmup_seconds:
+                model.encode(ids).sum().item()
+                r += 1
             times = []
-            for r in range(a.warmup + a.repeats):
+            for r in range(a.repeats):
                 t0 = time.perf_counter()
                 model.encode(ids).sum().item()
-                if r >= a.warmup:
-                    times.append(time.perf_counter() - t0)
+                times.append(time.perf_counter() - t0)
             med = statistics.median(times)
             rows.append({"seq_len": L, "latency_s": round(med, 4), "min_latency_s": round(min(times), 4),
                          "tokens_per_s": round(a.batch * L / med), "peak_rss_mb": peak_rss_mb()})
@@ -229,6 +233,7 @@ def main():
     p.add_argument("--seq-lens", default="512,2048,8192")
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--warmup", type=int, default=1)
+    p.add_argument("--warmup-seconds", type=float, default=0.0)
     p.add_argument("--threads", type=int, default=0,
                    help="torch.set_num_threads (0: leave torch's default); the BLAS pool is sized by "
                         "OPENBLAS_NUM_THREADS / OMP_NUM_THREADS, which the caller sets before the library loads")

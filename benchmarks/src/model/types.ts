@@ -76,9 +76,12 @@ export interface TrainBenchResult {
 
 export interface InferBenchOptions extends ModelBenchOptions {
   seqLens: number[];
-  /** Timed runs per length (default 3) after `warmup` (default 1). */
+  /** Timed runs per length (default 3) after `warmup` (default 1) untimed ones, and after at least
+   *  `warmupSeconds` (default 0) of them: at short lengths V8's JIT needs ~30 forwards (~1 s) to
+   *  reach its steady state. */
   repeats?: number;
   warmup?: number;
+  warmupSeconds?: number;
 }
 
 export interface InferBenchRow {
@@ -99,6 +102,9 @@ export interface InferBenchResult {
   parameters: number;
   batch: number;
   repeats: number;
+  /** untimed forwards per length: at least `warmup_runs`, for at least `warmup_seconds` */
+  warmup_runs: number;
+  warmup_seconds: number;
   results: InferBenchRow[];
   /** Fitted latency ∝ seq_len^exponent over the measured lengths (null with < 2 lengths). */
   scaling_exponent: number | null;

@@ -84,7 +84,7 @@ export async function runBenchTrain(args: RawArgs): Promise<void> {
 }
 
 export async function runBenchInfer(args: RawArgs): Promise<void> {
-  const a = args as unknown as RawArgs & ModelArgs & { maxLens: string; repeats: number; warmupRuns: number; compareTorch: boolean };
+  const a = args as unknown as RawArgs & ModelArgs & { maxLens: string; repeats: number; warmupRuns: number; warmupSeconds: number; compareTorch: boolean };
   if (a.compareTorch) noCustomConfig(a, 'bench infer');
   const seqLens = a.maxLens.split(',').map((x) => Number(x.trim()));
   if (seqLens.length === 0 || seqLens.some((x) => !Number.isInteger(x) || x < 1)) {
@@ -93,9 +93,9 @@ export async function runBenchInfer(args: RawArgs): Promise<void> {
   const backend = await setupBackend(a.backend, commandOf(a));
   const { runInferBench } = await import('@avey/benchmarks');
   process.stderr.write(`bench infer: ${a.model} ${a.preset}, batch ${a.batch}, lengths ${seqLens.join(', ')} on ${backend}\n`);
-  const r = await runInferBench({ ...modelBenchOptions(a, backend), seqLens, repeats: a.repeats });
+  const r = await runInferBench({ ...modelBenchOptions(a, backend), seqLens, repeats: a.repeats, warmupSeconds: a.warmupSeconds });
   const torch = a.compareTorch
-    ? (await import('@avey/benchmarks')).compareInfer({ model: a.model, preset: a.preset, batch: a.batch, repeats: a.repeats, warmup: a.warmupRuns }, r.results)
+    ? (await import('@avey/benchmarks')).compareInfer({ model: a.model, preset: a.preset, batch: a.batch, repeats: a.repeats, warmup: a.warmupRuns, warmupSeconds: a.warmupSeconds }, r.results)
     : undefined;
   if (a.json) {
     process.stdout.write(`${JSON.stringify(torch ? { ...r, torch } : r, null, 2)}\n`);
