@@ -71,3 +71,19 @@ test('public ops on row-strided float32 views (binary on narrows, cat, contiguou
     { numRuns: 80 },
   );
 });
+
+test('float32 square (flat, and over a narrow of the last axis: the wasm mul paths) = Math.fround(x·x), bit for bit', { skip }, () => {
+  fc.assert(
+    fc.property(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 32, max: 300 }), fc.integer({ min: 0, max: 30 }), fc.integer({ min: 1, max: 1e9 }), (R, C, extra, seed) => {
+      T.scope(() => {
+        const W = C + extra, zd = lcg(R * W, seed).map((v) => v * 1e3);
+        const z = T.tensor(zd, { shape: [R, W] });
+        const flat = T.square(z).dataSync() as Float32Array;
+        const rows = T.square(T.narrow(z, 1, extra, C)).dataSync() as Float32Array;
+        for (let i = 0; i < R * W; i++) assert.equal(flat[i], Math.fround(zd[i] * zd[i]));
+        for (let r = 0; r < R; r++) for (let j = 0; j < C; j++) assert.equal(rows[r * C + j], Math.fround(zd[r * W + extra + j] * zd[r * W + extra + j]));
+      });
+    }),
+    { numRuns: 60 },
+  );
+});
