@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { setWasmGemmBlocking, setWasmGemmThreads, wasmKernelsAvailable, wasmSgemmBatched, wasmSgemmGroupMax } from '../src/cpu/wasm/index.js';
+import { setWasmGemmBlocking, setWasmGemmThreads, wasmKernelsAvailable, wasmSgemmBatched, wasmSgemmGroupMax, wasmSgemmGroupMaxSym } from '../src/cpu/wasm/index.js';
 import { lcg } from './reference.js';
 
 const skip = wasmKernelsAvailable() ? false : 'WebAssembly SIMD128 unavailable';
@@ -64,12 +64,13 @@ test("'matmulGroupMax' (cpu) = max(reshape(matmul(a, b)), −1), bit for bit (vi
   const k = T.getKernel('matmulGroupMax', 'cpu');
   assert.ok(k);
   fc.assert(
-    fc.property(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 1e9 }), (B, N, S, E, seed) => {
+    fc.property(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 40 }), fc.boolean(), fc.integer({ min: 1, max: 1e9 }), (B, N, S, E, all, seed) => {
       T.scope(() => {
         const Tp = N * S;
         const x = T.tensor(lcg(B * Tp * E, seed), { shape: [B, Tp, E] });
         const xT = T.transpose(x, 1, 2);                       // (B, E, T'), a transposed view
-        const q = T.narrow(x, 1, 0, Math.max(1, Math.floor(N / 2)) * S); // a narrow of the query rows
+        // every query row (q = x: the symmetric kernel) or a narrow of them
+        const q = all ? T.narrow(x, 1, 0, Tp) : T.narrow(x, 1, 0, Math.max(1, Math.floor(N / 2)) * S);
         const got = k(q, xT, S).dataSync() as Float32Array;
         const want = matmulGroupMaxComposed(q, xT, S).dataSync() as Float32Array;
         assert.equal(got.length, want.length);
@@ -78,4 +79,33 @@ test("'matmulGroupMax' (cpu) = max(reshape(matmul(a, b)), −1), bit for bit (vi
     }),
     { numRuns: 100 },
   );
+});
+
+test('wasmSgemmGroupMaxSym (upper-triangle tiles of X·Xᵀ) = wasmSgemmGroupMax on X, Xᵀ, bit for bit', { skip }, () => {
+  try {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 9 }), fc.constantFrom(1, 2, 3, 5, 8, 16, 64), fc.integer({ min: 1, max: 70 }),
+        fc.constantFrom(1, 2), fc.constantFrom('none', 'ties', 'nan'), fc.constantFrom('default', 'tiny', 'mid'), fc.integer({ min: 0, max: 7 }), fc.integer({ min: 1, max: 1e9 }),
+        (batch, groups, S, K, threads, special, blk, pad, seed) => {
+          setWasmGemmThreads(threads);
+          setWasmGemmBlocking(blk === 'tiny' ? { mc: 8, kc: 3, nc: 16, small: 0 } : blk === 'mid' ? { mc: 24, kc: 17, nc: 64, small: 0 } : { mc: 120, kc: 256, nc: 512, small: 0 });
+          const M = groups * S, ldx = K + pad;
+          const x = lcg(batch * M * ldx + 3, seed);
+          // quantised values: equal products, ties in the maxima, exact zeros
+          if (special === 'ties') for (let i = 0; i < x.length; i++) x[i] = Math.round(x[i] * 2) / 2;
+          if (special === 'nan') x[3 + (seed % (batch * M)) * ldx] = NaN;
+          const gs = new Float32Array(2 + batch * M * groups).fill(9), gg = new Float32Array(2 + batch * M * groups).fill(9);
+          wasmSgemmGroupMaxSym(batch, M, K, x, 3, M * ldx, ldx, S, gs, 2);
+          wasmSgemmGroupMax(batch, M, M, K, x, 3, M * ldx, ldx, false, x, 3, M * ldx, ldx, true, S, gg, 2);
+          assert.deepEqual(new Uint32Array(gs.buffer), new Uint32Array(gg.buffer));
+        },
+      ),
+      { numRuns: 200 },
+    );
+  } finally {
+    setWasmGemmThreads(null);
+    setWasmGemmBlocking(null);
+  }
+  assert.throws(() => wasmSgemmGroupMaxSym(1, 10, 4, new Float32Array(40), 0, 0, 4, 3, new Float32Array(40), 0), /not a multiple of S/);
 });

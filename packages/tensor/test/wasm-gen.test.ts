@@ -22,7 +22,7 @@ test('the generated module validates and exports every kernel the loader uses', 
   assert.ok(WebAssembly.validate(bytes));
   const names = WebAssembly.Module.exports(new WebAssembly.Module(bytes)).map((e) => e.name).sort();
   assert.deepEqual(names, [
-    'adamw_f32', 'add_f32', 'bias_act', 'col_sum', 'copy_rows', 'div_f32', 'erf_f32', 'exp_f32', 'gelu_f32', 'gelu_with_grad_f32', 'group_max', 'macro', 'max_rows', 'memory', 'mr', 'mul_f32', 'pack_a', 'pack_b',
+    'adamw_f32', 'add_f32', 'bias_act', 'col_sum', 'copy_rows', 'div_f32', 'erf_f32', 'exp_f32', 'gelu_f32', 'gelu_with_grad_f32', 'group_max', 'group_max_cols', 'macro', 'max_rows', 'memory', 'mr', 'mul_f32', 'pack_a', 'pack_b',
     'rms_grad', 'rms_scale', 'rms_ss4', 'rms_sums2', 'rows_add', 'rows_div', 'rows_mul', 'rows_rdiv', 'rows_rsub', 'rows_sub', 'sigmoid_f32', 'softmax_rows', 'sub_f32', 'sum_rows',
   ]);
 });

@@ -8,7 +8,7 @@ import { contiguous } from '../../ops/views.js';
 import { Tensor } from '../../tensor.js';
 import { CpuBackend } from '../backend.js';
 import { getSgemmImpl } from '../sgemm.js';
-import { getWasmGemmBlocking, wasmKernelsAvailable, wasmSgemm, wasmSgemmGroupMax } from '../wasm/index.js';
+import { getWasmGemmBlocking, wasmKernelsAvailable, wasmSgemm, wasmSgemmGroupMax, wasmSgemmGroupMaxSym } from '../wasm/index.js';
 
 /** (trans, ld) reading the inner [rows, cols] matrix of a view with strides (sr, sc) as a BLAS
  *  operand, or null (neither row- nor column-major). */
@@ -35,6 +35,13 @@ export function matmulGroupMaxCpu(a: Tensor, b: Tensor, S: number): Tensor | nul
   try {
     const la = layout(M, K, ac.strides[1], ac.strides[2])!, lb = layout(K, N, bc.strides[1], bc.strides[2])!;
     const out = backend.takeArray('float32', B * M * (N / S)) as Float32Array;
+    // b = aᵀ (the ranker's similarities of every token with every token): the symmetric kernel
+    // computes the upper triangle of tiles only, with the same bits
+    if (ac.storage.buffer === bc.storage.buffer && ac.offset === bc.offset && M === N && !la.trans && lb.trans && la.ld === lb.ld
+      && (B === 1 || ac.strides[0] === bc.strides[0])) {
+      wasmSgemmGroupMaxSym(B, M, K, backend.dataOf(ac.storage.buffer) as Float32Array, ac.offset, B > 1 ? ac.strides[0] : 0, la.ld, S, out, 0);
+      return Tensor.fromBuffer(backend, backend.adopt('float32', out), [B, M, N / S]);
+    }
     wasmSgemmGroupMax(B, M, N, K,
       backend.dataOf(ac.storage.buffer) as Float32Array, ac.offset, B > 1 ? ac.strides[0] : 0, la.ld, la.trans,
       backend.dataOf(bc.storage.buffer) as Float32Array, bc.offset, B > 1 ? bc.strides[0] : 0, lb.ld, lb.trans,

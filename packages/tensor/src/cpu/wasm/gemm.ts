@@ -164,10 +164,31 @@ export function wasmSgemmGroupMax(
     { bias: null, biasOff: 0, act: 'none', d: null, dOff: 0, groupS: S });
 }
 
+/**
+ * MaxSim of a symmetric product: G_i[m, q] = max_{j < S} C_i[m, q·S + j] with C_i = X_i·X_iᵀ, X_i
+ * [M, K] at x[xOff + i·xStride] (row stride ldx), G as `wasmSgemmGroupMax` writes it. C is symmetric
+ * bit for bit (x·y = y·x, and each entry is the same chain of multiply-adds in the same k order), so
+ * only the tiles on and above the diagonal are computed (about half the multiply-adds): a tile above
+ * it gives the row maxima of its own rows and, from its columns, those of the mirror tile's rows, in
+ * the same order and with the same max rule. Bitwise `wasmSgemmGroupMax(batch, M, M, K, x, …, false,
+ * x, …, true, S, g, gOff)` (tested). M % S == 0.
+ */
+export function wasmSgemmGroupMaxSym(
+  batch: number, M: number, K: number, x: Float32Array, xOff: number, xStride: number, ldx: number,
+  S: number, g: Float32Array, gOff: number,
+): void {
+  if (!(S >= 1 && Number.isInteger(S) && M % S === 0)) throw new BackendError('sgemm', `wasmSgemmGroupMaxSym: M = ${M} is not a multiple of S = ${S}`);
+  if (!(M >= 1 && K >= 1)) throw new BackendError('sgemm', `wasmSgemmGroupMaxSym needs M, K >= 1, got ${M}, ${K}`);
+  gemm(batch, M, M, K, x, xOff, xStride, ldx, false, x, xOff, xStride, ldx, true, g, gOff,
+    { bias: null, biasOff: 0, act: 'none', d: null, dOff: 0, groupS: S, sym: true });
+}
+
 interface Epilogue {
   bias: Float32Array | null; biasOff: number; act: GemmActivation; d: Float32Array | null; dOff: number;
   /** > 0: the MaxSim epilogue instead of writing C (the `c` argument receives G) */
   groupS?: number;
+  /** with groupS: A = X, B = Xᵀ (see wasmSgemmGroupMaxSym) */
+  sym?: boolean;
 }
 
 const gcd = (x: number, y: number): number => (y === 0 ? x : gcd(y, x % y));
@@ -244,7 +265,21 @@ function gemm(
     const L = (groupS / gcd(groupS, NR)) * NR;
     nb = Math.max(L, Math.floor(nb / L) * L);
   }
-  const mcMax = roundUp(Math.min(MC, mb), MR); // packed rows: whole slivers
+  const sym = epi?.sym === true;
+  let MCj = MC;
+  if (sym) {
+    // square tiles of whole groups (a multiple of lcm(S, NR), at most NC unless one group is wider),
+    // halved until the upper triangle has enough tiles for the threads; packed A blocks of whole
+    // groups, so a tile's column maxima never straddle two blocks
+    const L = (groupS / gcd(groupS, NR)) * NR;
+    const want = threads > 1 ? TILES_PER_THREAD * threads : 1;
+    const tri = (t: number): number => (t * (t + 1)) / 2;
+    let tb = Math.min(roundUp(M, L), Math.max(L, Math.floor(NC / L) * L));
+    while (tb > L && batch * tri(Math.ceil(M / tb)) < want) tb = Math.max(L, Math.floor(tb / 2 / L) * L);
+    mb = nb = tb;
+    MCj = Math.max(groupS, Math.floor(MC / groupS) * groupS);
+  }
+  const mcMax = roundUp(Math.min(MCj, mb), MR); // packed rows: whole slivers
   const paBytes = align(4 * (mcMax * kcMax + MR * NR)), pbBytes = align(4 * kcMax * nb);
   const heap = rt.heap;
 
@@ -296,9 +331,9 @@ function gemm(
   const bRs = transB ? 4 * ldb2 : 4, bCs = transB ? 4 : 4 * ldb2;
 
   runTileJob(rt, {
-    pA, aRs, aCs, pB, bRs, bCs, pC, ldc, M, N, K, KC, mb, nb, pPA: S0 + oPA, paBytes, pPB: S0 + oPB, pbBytes, MC,
+    pA, aRs, aCs, pB, bRs, bCs, pC, ldc, M, N, K, KC, mb, nb, pPA: S0 + oPA, paBytes, pPB: S0 + oPB, pbBytes, MC: MCj,
     batch, aBs, bBs, cBs,
-    epi: epiMode, pBias, pD, S: groupS, pG,
+    epi: epiMode, pBias, pD, S: groupS, pG, sym: sym ? 1 : 0,
   }, threads > 1);
 
   const out = rt.f32; // the job does not grow memory, but re-read the view anyway

@@ -46,6 +46,7 @@ export interface KernelExports {
   rms_sums2(x: number, g: number, w: number, pairs: number, cols: number, ss: number, gwx: number): void;
   bias_act(c: number, ldc: number, rows: number, cols: number, bias: number, mode: number, d: number): void;
   group_max(c: number, ldc: number, rows: number, cols: number, s: number, g: number, gld: number): void;
+  group_max_cols(c: number, ldc: number, rows: number, cols: number, s: number, g: number, gld: number): void;
 }
 
 /** The compiled shared-memory module and its memory, which a worker instantiates again (threads.ts). */

@@ -28,8 +28,9 @@ import { wasmRuntime, type KernelExports, type WasmRuntime } from './runtime.js'
 const SEQ = 0, STATE = 1, DONE = 2, TILE = 3;
 const CTL_INTS = 8;
 // parameter words (Uint32Array indices, after the control words): 0…27 a tile job, 28 the job kind
-// (0 = GEMM tiles, else a row job's kernel, ROW_KERNELS), 29… the row job
-const NPARAM = 40;
+// (0 = GEMM tiles, else a row job's kernel, ROW_KERNELS), 29…39 the row job, 40 the tile job's `sym`
+const NPARAM = 41;
+const SYM = 40;
 const KIND = 28;
 
 /**
@@ -77,6 +78,10 @@ export interface TileJob {
   /** MaxSim epilogue (kernels `group_max`) when S > 0: G[b, i, q] = max over columns qS…qS+S−1 of C
    *  row i, G at pG as [batch, M, N/S] (then C itself is not needed after the tile) */
   S: number; pG: number;
+  /** 1: C = X·Xᵀ is symmetric (A = X, B = Xᵀ, M = N, square tiles mb = nb and MC multiples of S):
+   *  only tiles on and above the diagonal are computed, and each one above it also writes the
+   *  maxima of its mirror tile from its columns (kernel `group_max_cols`) */
+  sym: number;
 }
 
 /** The tile loop, as source so that the worker (eval'd code, no module imports) runs the same code.
@@ -108,15 +113,23 @@ function runTiles(k, ctl, P, t) {
   const M = P[8], N = P[9], K = P[10], KC = P[11], mb = P[12], nb = P[13], MC = P[18];
   const pPA = P[14] + t * P[15], pPB = P[16] + t * P[17];
   const batch = P[19], aBs = P[20], bBs = P[21], cBs = P[22], epi = P[23], pBias = P[24], pD0 = P[25];
-  const S = P[26], pG0 = P[27], gld = S > 0 ? N / S : 0;
-  const tn = Math.ceil(N / nb), per = Math.ceil(M / mb) * tn, nt = batch * per;
+  const S = P[26], pG0 = P[27], gld = S > 0 ? N / S : 0, sym = P[${SYM}];
+  const tm = Math.ceil(M / mb), tn = Math.ceil(N / nb), per = sym ? (tm * (tm + 1)) / 2 : tm * tn, nt = batch * per;
   for (;;) {
     const q0 = Atomics.add(ctl, ${TILE}, 1);
     if (q0 >= nt) return;
     // tile q0 = (problem bi, tile row ti, tile column tj)
     const bi = Math.floor(q0 / per), q = q0 - bi * per;
     const pA = pA0 + bi * aBs, pB = pB0 + bi * bBs, pC = pC0 + bi * cBs;
-    const ti = Math.floor(q / tn), tj = q - ti * tn;
+    let ti = 0, tj = 0;
+    if (sym) { // q-th tile of the upper triangle, row by row
+      let rest = q;
+      while (rest >= tm - ti) { rest -= tm - ti; ti++; }
+      tj = ti + rest;
+    } else {
+      ti = Math.floor(q / tn);
+      tj = q - ti * tn;
+    }
     const i0 = ti * mb, j0 = tj * nb;
     const i1 = Math.min(i0 + mb, M), nr = Math.min(nb, N - j0);
     const nrp = Math.ceil(nr / ${NR}) * ${NR};
@@ -129,6 +142,7 @@ function runTiles(k, ctl, P, t) {
         k.macro(pPA, pPB, pC + 4 * (ic * ldc + j0), mr, nrp, kc, 4 * ldc, pc > 0 ? 1 : 0);
         if (epi !== 0 && pc + kc >= K) k.bias_act(pC + 4 * (ic * ldc + j0), 4 * ldc, mr, nrp, pBias + 4 * j0, epi, pD0 + bi * cBs + 4 * (ic * ldc + j0));
         if (S > 0 && pc + kc >= K) k.group_max(pC + 4 * (ic * ldc + j0), 4 * ldc, mr, nr, S, pG0 + 4 * ((bi * M + ic) * gld + j0 / S), 4 * gld);
+        if (sym && ti !== tj && pc + kc >= K) k.group_max_cols(pC + 4 * (ic * ldc + j0), 4 * ldc, mr, nr, S, pG0 + 4 * ((bi * M + j0) * gld + ic / S), 4 * gld);
       }
     }
   }
@@ -216,7 +230,7 @@ function writeParams(P: Uint32Array, job: TileJob): void {
   P[6] = job.pC; P[7] = job.ldc; P[8] = job.M; P[9] = job.N; P[10] = job.K; P[11] = job.KC;
   P[12] = job.mb; P[13] = job.nb; P[14] = job.pPA; P[15] = job.paBytes; P[16] = job.pPB; P[17] = job.pbBytes; P[18] = job.MC;
   P[19] = job.batch; P[20] = job.aBs; P[21] = job.bBs; P[22] = job.cBs; P[23] = job.epi; P[24] = job.pBias; P[25] = job.pD;
-  P[26] = job.S; P[27] = job.pG; P[KIND] = 0;
+  P[26] = job.S; P[27] = job.pG; P[KIND] = 0; P[SYM] = job.sym;
 }
 
 function writeRowParams(P: Uint32Array, job: RowJob): void {
