@@ -67,8 +67,9 @@ interface SelectionVars {
   selection: RankerSelection;
 }
 
-/** Floats of one block of token-pair similarities (64 MiB): longer inputs are scored in blocks of
- *  query splits, so the (B, T', T') matrix is never materialised. */
+/** Floats of one block of token-pair similarities (64 MiB): with a tape (or without the fused
+ *  kernel) longer inputs are scored in blocks of query splits, so the (B, T', T') matrix is never
+ *  materialised. */
 const SIM_BLOCK_FLOATS = 1 << 24;
 
 /** MaxSim scores (B, N, N) of the cos features xn (B, N·S, E):
@@ -87,8 +88,10 @@ function maxSimScores(xn: Variable, B: number, N: number, S: number): Variable {
     const maxes = fused ? new Variable(fused(q.value, xnT.value, S)) : q.matmul(xnT).reshape([B, n * S, N, S]).max(-1);
     return maxes.reshape([B, n, S, N]).sum(2);
   };
+  // the fused kernel never holds the similarities (each GEMM tile is reduced as it is computed), and
+  // all query splits at once let it use the symmetry of xn·xnᵀ (half the multiply-adds, same bits)
   const per = Math.max(1, Math.floor(SIM_BLOCK_FLOATS / (B * S * Tp)));
-  if (per >= N) return block(0, N);
+  if (per >= N || fused) return block(0, N);
   const parts: Variable[] = [];
   for (let i0 = 0; i0 < N; i0 += per) {
     const n = Math.min(per, N - i0);

@@ -291,6 +291,9 @@ function gemm(
   const dHeap = epi !== null && epi.act === 'geluGrad' && epi.d !== null && cHeap >= 0 ? heap.ptr(epi.d, epi.dOff) : -1;
   const aBytes = aHeap >= 0 ? 0 : align(4 * sa.floats), bBytes = bHeap >= 0 ? 0 : align(4 * sb.floats);
   const cBytes = align(4 * M * ldc);
+  // MaxSim: C is never an output, so each thread computes its tile into a buffer of its own
+  // (mb × nb; a whole C of the ranker's 8,192 tokens would be 256 MiB)
+  const tileC = groupS > 0 ? align(4 * mb * nb) : 0;
 
   const epiMode = epi === null ? 0 : (epi.bias !== null ? 1 : 0) | (epi.act === 'gelu' ? 2 : epi.act === 'geluGrad' ? 4 : 0);
   const dScratch = epi !== null && epi.act === 'geluGrad' && dHeap < 0;
@@ -299,7 +302,7 @@ function gemm(
   const oA = 0;
   const oB = oA + nA * aBytes;
   const oC = oB + nB * bBytes;
-  const oD = oC + (cHeap >= 0 ? 0 : batch * cBytes);       // D of the 'geluGrad' epilogue, laid out as C
+  const oD = oC + (tileC > 0 ? threads * tileC : cHeap >= 0 ? 0 : batch * cBytes); // D of the 'geluGrad' epilogue, laid out as C
   const oBias = oD + (dScratch ? batch * cBytes : 0);      // the bias row, zero-padded to ldc
   const oG = oBias + (epiMode & 1 ? align(4 * ldc) : 0);   // G of the MaxSim epilogue: [batch, M, N/S]
   const oPA = oG + (groupS > 0 ? align(4 * batch * M * (N / groupS)) : 0);
@@ -331,9 +334,9 @@ function gemm(
   const bRs = transB ? 4 * ldb2 : 4, bCs = transB ? 4 : 4 * ldb2;
 
   runTileJob(rt, {
-    pA, aRs, aCs, pB, bRs, bCs, pC, ldc, M, N, K, KC, mb, nb, pPA: S0 + oPA, paBytes, pPB: S0 + oPB, pbBytes, MC: MCj,
+    pA, aRs, aCs, pB, bRs, bCs, pC, ldc: tileC > 0 ? nb : ldc, M, N, K, KC, mb, nb, pPA: S0 + oPA, paBytes, pPB: S0 + oPB, pbBytes, MC: MCj,
     batch, aBs, bBs, cBs,
-    epi: epiMode, pBias, pD, S: groupS, pG, sym: sym ? 1 : 0,
+    epi: epiMode, pBias, pD, S: groupS, pG, sym: sym ? 1 : 0, tileC,
   }, threads > 1);
 
   const out = rt.f32; // the job does not grow memory, but re-read the view anyway

@@ -28,9 +28,10 @@ import { wasmRuntime, type KernelExports, type WasmRuntime } from './runtime.js'
 const SEQ = 0, STATE = 1, DONE = 2, TILE = 3;
 const CTL_INTS = 8;
 // parameter words (Uint32Array indices, after the control words): 0…27 a tile job, 28 the job kind
-// (0 = GEMM tiles, else a row job's kernel, ROW_KERNELS), 29…39 the row job, 40 the tile job's `sym`
-const NPARAM = 41;
-const SYM = 40;
+// (0 = GEMM tiles, else a row job's kernel, ROW_KERNELS), 29…39 the row job, 40 and 41 the tile
+// job's `sym` and `tileC`
+const NPARAM = 42;
+const SYM = 40, TILE_C = 41;
 const KIND = 28;
 
 /**
@@ -82,6 +83,9 @@ export interface TileJob {
    *  only tiles on and above the diagonal are computed, and each one above it also writes the
    *  maxima of its mirror tile from its columns (kernel `group_max_cols`) */
   sym: number;
+  /** > 0 (MaxSim jobs, whose C is not an output): each thread computes a tile into its own C
+   *  buffer of `tileC` bytes at pC + t·tileC, row stride ldc (= nb), instead of into a whole C */
+  tileC: number;
 }
 
 /** The tile loop, as source so that the worker (eval'd code, no module imports) runs the same code.
@@ -113,14 +117,14 @@ function runTiles(k, ctl, P, t) {
   const M = P[8], N = P[9], K = P[10], KC = P[11], mb = P[12], nb = P[13], MC = P[18];
   const pPA = P[14] + t * P[15], pPB = P[16] + t * P[17];
   const batch = P[19], aBs = P[20], bBs = P[21], cBs = P[22], epi = P[23], pBias = P[24], pD0 = P[25];
-  const S = P[26], pG0 = P[27], gld = S > 0 ? N / S : 0, sym = P[${SYM}];
+  const S = P[26], pG0 = P[27], gld = S > 0 ? N / S : 0, sym = P[${SYM}], tileC = P[${TILE_C}];
   const tm = Math.ceil(M / mb), tn = Math.ceil(N / nb), per = sym ? (tm * (tm + 1)) / 2 : tm * tn, nt = batch * per;
   for (;;) {
     const q0 = Atomics.add(ctl, ${TILE}, 1);
     if (q0 >= nt) return;
     // tile q0 = (problem bi, tile row ti, tile column tj)
     const bi = Math.floor(q0 / per), q = q0 - bi * per;
-    const pA = pA0 + bi * aBs, pB = pB0 + bi * bBs, pC = pC0 + bi * cBs;
+    const pA = pA0 + bi * aBs, pB = pB0 + bi * bBs, pC = tileC > 0 ? pC0 + t * tileC : pC0 + bi * cBs;
     let ti = 0, tj = 0;
     if (sym) { // q-th tile of the upper triangle, row by row
       let rest = q;
@@ -139,10 +143,11 @@ function runTiles(k, ctl, P, t) {
       for (let ic = i0; ic < i1; ic += MC) {
         const mr = Math.min(MC, i1 - ic);
         k.pack_a(pA + ic * aRs + pc * aCs, aRs, aCs, mr, kc, pPA);
-        k.macro(pPA, pPB, pC + 4 * (ic * ldc + j0), mr, nrp, kc, 4 * ldc, pc > 0 ? 1 : 0);
-        if (epi !== 0 && pc + kc >= K) k.bias_act(pC + 4 * (ic * ldc + j0), 4 * ldc, mr, nrp, pBias + 4 * j0, epi, pD0 + bi * cBs + 4 * (ic * ldc + j0));
-        if (S > 0 && pc + kc >= K) k.group_max(pC + 4 * (ic * ldc + j0), 4 * ldc, mr, nr, S, pG0 + 4 * ((bi * M + ic) * gld + j0 / S), 4 * gld);
-        if (sym && ti !== tj && pc + kc >= K) k.group_max_cols(pC + 4 * (ic * ldc + j0), 4 * ldc, mr, nr, S, pG0 + 4 * ((bi * M + j0) * gld + ic / S), 4 * gld);
+        const cp = pC + 4 * (tileC > 0 ? (ic - i0) * ldc : ic * ldc + j0); // C block (ic, j0)
+        k.macro(pPA, pPB, cp, mr, nrp, kc, 4 * ldc, pc > 0 ? 1 : 0);
+        if (epi !== 0 && pc + kc >= K) k.bias_act(cp, 4 * ldc, mr, nrp, pBias + 4 * j0, epi, pD0 + bi * cBs + 4 * (ic * ldc + j0));
+        if (S > 0 && pc + kc >= K) k.group_max(cp, 4 * ldc, mr, nr, S, pG0 + 4 * ((bi * M + ic) * gld + j0 / S), 4 * gld);
+        if (sym && ti !== tj && pc + kc >= K) k.group_max_cols(cp, 4 * ldc, mr, nr, S, pG0 + 4 * ((bi * M + j0) * gld + ic / S), 4 * gld);
       }
     }
   }
@@ -230,7 +235,7 @@ function writeParams(P: Uint32Array, job: TileJob): void {
   P[6] = job.pC; P[7] = job.ldc; P[8] = job.M; P[9] = job.N; P[10] = job.K; P[11] = job.KC;
   P[12] = job.mb; P[13] = job.nb; P[14] = job.pPA; P[15] = job.paBytes; P[16] = job.pPB; P[17] = job.pbBytes; P[18] = job.MC;
   P[19] = job.batch; P[20] = job.aBs; P[21] = job.bBs; P[22] = job.cBs; P[23] = job.epi; P[24] = job.pBias; P[25] = job.pD;
-  P[26] = job.S; P[27] = job.pG; P[KIND] = 0; P[SYM] = job.sym;
+  P[26] = job.S; P[27] = job.pG; P[KIND] = 0; P[SYM] = job.sym; P[TILE_C] = job.tileC;
 }
 
 function writeRowParams(P: Uint32Array, job: RowJob): void {
