@@ -1,13 +1,16 @@
 // Multi-threaded tile driver of the wasm sgemm (gemm.ts).
 //
 // The GEMM's C = op(A)·op(B) is cut into tiles of C, (mb rows) × (nb columns), mb a multiple of MR
-// (the runtime's register-tile rows)
-// and nb of NR. A tile is computed independently of every other one (thread t's buffers PA_t, PB_t):
+// (the runtime's register-tile rows) and nb of NR. A tile is computed independently of every other
+// one (thread t's buffers PA_t, PB_t):
 //   for pc over K by KC:  pack_b(op(B)[pc:pc+kc, j0:j0+nb]) → PB_t
 //     for ic over the tile's rows by MC:  pack_a(op(A)[ic:ic+MC, pc:pc+kc]) → PA_t
 //       macro(PA_t, PB_t, C[ic:, j0:], first K block stores, later ones add)
 // so each C element sums its K blocks in the same order, with the same micro-kernel, whatever the
 // number of threads: results are bitwise identical to the single-threaded run.
+// MaxSim jobs (S > 0) reduce each tile as it is computed, in a per-thread C buffer; for a symmetric
+// C = X·Xᵀ (`sym`) only the tiles on and above the diagonal run, and each one above it also gives
+// the maxima of its mirror tile from its columns.
 //
 // Threads take tiles from a shared counter (Atomics.add), so a thread that is descheduled (the
 // machine is shared) simply takes fewer tiles. On Node, one worker (by default cores − 1, at most
