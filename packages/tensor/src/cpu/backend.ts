@@ -248,6 +248,9 @@ export class CpuBackend implements Backend {
 
   unary(op: UnaryOp, x: StridedRef, outDType: DType): BackendBuffer {
     const shape = x.view.shape;
+    // float32 x² is the product x·x (the JS loop's double product of two floats is exact, then
+    // rounded once): binary mul gives the same bits and has the wasm paths, flat and over strided rows
+    if (op === 'square' && x.buffer.dtype === 'float32' && outDType === 'float32') return this.binary('mul', x, x, shape, outDType);
     const out = this.alloc(outDType, sizeOf(shape));
     const inD = x.buffer.dtype;
     const c = collapseDims(shape, [contiguousStrides(shape), x.view.strides]);
@@ -257,19 +260,6 @@ export class CpuBackend implements Backend {
       return out;
     }
     if (op === 'copy' && inD === outDType && copyRowsBySet(c.shape, out.data, 0, c.strides[0], dataOf(x.buffer, op), x.view.offset, c.strides[1])) return out;
-    if (wasmElementwise && op === 'square' && inD === 'float32' && outDType === 'float32' && out.size >= WASM_MIN_ELEMENTS) {
-      // x² is the float32 product x·x (the JS loop's double product of two floats is exact, then
-      // rounded once): the binary mul kernels give the same bits, also over strided rows (a narrow)
-      const X = dataOf(x.buffer, op) as Float32Array, o = x.view.offset;
-      if (c.shape.length === 1 && c.strides[1][0] === 1) {
-        wasmBinaryF32('mul', X, X, out.data as Float32Array, out.size, o, o, 0);
-        return out;
-      }
-      if (c.shape.length === 2 && c.strides[1][1] === 1 && c.shape[1] >= WASM_MIN_ROW) {
-        wasmBinaryRowsF32('mul', c.shape[0], c.shape[1], X, o, c.strides[1][0], X, o, c.strides[1][0], out.data as Float32Array, 0, c.shape[1]);
-        return out;
-      }
-    }
     const k = elementwiseKernel(`u:${op}:${inD}>${outDType}`, 1, unaryExpr(op, inD, outDType));
     k(c.shape, out.data, 0, c.strides[0], dataOf(x.buffer, op), x.view.offset, c.strides[1]);
     return out;
