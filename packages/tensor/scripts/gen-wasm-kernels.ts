@@ -570,53 +570,45 @@ function biasActFn(): string {
 // transposed tile). Four columns per f32x4, each lane the scalar rule; g points at G[0, 0], rows of
 // G gld bytes apart.
 function groupMaxColsFn(): string {
-  const rule = (acc: string, v: string) => `(local.set ${acc} (v128.bitselect (local.get ${v}) (local.get ${acc}) (v128.or (f32x4.gt (local.get ${v}) (local.get ${acc})) (f32x4.ne (local.get ${v}) (local.get ${v})))))`;
+  // acc = max down S rows from column address $q (rows ldc bytes apart), vector or scalar: the same walk
+  const walk = (label: string, load: string, acc: string, v: string, pick: string) => `
+        (local.set $q (i32.add (local.get $base) (i32.shl (local.get $n) (i32.const 2))))
+        (local.set $e (i32.add (local.get $q) (i32.mul (local.get $s) (local.get $ldc))))
+        (local.set ${acc} (${load} (local.get $q)))
+        (local.set $q (i32.add (local.get $q) (local.get $ldc)))
+        (block $${label}_done (loop $${label}_loop
+          (br_if $${label}_done (i32.ge_u (local.get $q) (local.get $e)))
+          (local.set ${v} (${load} (local.get $q)))
+          (local.set ${acc} ${pick})
+          (local.set $q (i32.add (local.get $q) (local.get $ldc)))
+          (br $${label}_loop)))
+        (local.set $o (i32.add (local.get $gq) (i32.mul (local.get $n) (local.get $gld))))`;
   return `
   (func $group_max_cols (export "group_max_cols") (param $c i32) (param $ldc i32) (param $rows i32) (param $cols i32) (param $s i32) (param $g i32) (param $gld i32)
-    (local $base i32) (local $n i32) (local $q i32) (local $e i32) (local $o i32) (local $cols4 i32) (local $pg i32)
+    (local $base i32) (local $n i32) (local $q i32) (local $e i32) (local $o i32) (local $cols4 i32) (local $pg i32) (local $gq i32)
     (local $acc v128) (local $v v128) (local $a f32) (local $x f32)
     (local.set $cols4 (i32.and (local.get $cols) (i32.const -4)))
+    (local.set $gq (local.get $g))
     (block $p_done (loop $p_loop
       (br_if $p_done (i32.ge_s (local.get $pg) (local.get $rows)))
       (local.set $base (i32.add (local.get $c) (i32.mul (local.get $pg) (local.get $ldc))))
       (local.set $n (i32.const 0))
+      ;; four columns at a time; G[n + l, group] for the four lanes
       (block $v_done (loop $v_loop
         (br_if $v_done (i32.ge_s (local.get $n) (local.get $cols4)))
-        (local.set $q (i32.add (local.get $base) (i32.shl (local.get $n) (i32.const 2))))
-        (local.set $e (i32.add (local.get $q) (i32.mul (local.get $s) (local.get $ldc))))
-        (local.set $acc (v128.load (local.get $q)))
-        (local.set $q (i32.add (local.get $q) (local.get $ldc)))
-        (block $r_done (loop $r_loop
-          (br_if $r_done (i32.ge_u (local.get $q) (local.get $e)))
-          (local.set $v (v128.load (local.get $q)))
-          ${rule('$acc', '$v')}
-          (local.set $q (i32.add (local.get $q) (local.get $ldc)))
-          (br $r_loop)))
-        ;; G[n + l, pg/S] for the four lanes
-        (local.set $o (i32.add (i32.add (local.get $g) (i32.mul (local.get $n) (local.get $gld))) (i32.shl (i32.div_u (local.get $pg) (local.get $s)) (i32.const 2))))
-        (f32.store (local.get $o) (f32x4.extract_lane 0 (local.get $acc)))
-        (f32.store (i32.add (local.get $o) (local.get $gld)) (f32x4.extract_lane 1 (local.get $acc)))
-        (f32.store (i32.add (local.get $o) (i32.shl (local.get $gld) (i32.const 1))) (f32x4.extract_lane 2 (local.get $acc)))
-        (f32.store (i32.add (local.get $o) (i32.mul (local.get $gld) (i32.const 3))) (f32x4.extract_lane 3 (local.get $acc)))
+        ${walk('r', 'v128.load', '$acc', '$v', '(v128.bitselect (local.get $v) (local.get $acc) (v128.or (f32x4.gt (local.get $v) (local.get $acc)) (f32x4.ne (local.get $v) (local.get $v))))')}
+        ${range(4).map((l) => `(f32.store ${l === 0 ? '(local.get $o)' : `(i32.add (local.get $o) (i32.mul (local.get $gld) (i32.const ${l})))`} (f32x4.extract_lane ${l} (local.get $acc)))`).join('\n        ')}
         (local.set $n (i32.add (local.get $n) (i32.const 4)))
         (br $v_loop)))
       ;; the last cols % 4 columns, one at a time (the same rule)
       (block $t_done (loop $t_loop
         (br_if $t_done (i32.ge_s (local.get $n) (local.get $cols)))
-        (local.set $q (i32.add (local.get $base) (i32.shl (local.get $n) (i32.const 2))))
-        (local.set $e (i32.add (local.get $q) (i32.mul (local.get $s) (local.get $ldc))))
-        (local.set $a (f32.load (local.get $q)))
-        (local.set $q (i32.add (local.get $q) (local.get $ldc)))
-        (block $s_done (loop $s_loop
-          (br_if $s_done (i32.ge_u (local.get $q) (local.get $e)))
-          (local.set $x (f32.load (local.get $q)))
-          (local.set $a (select (local.get $x) (local.get $a) (i32.or (f32.gt (local.get $x) (local.get $a)) (f32.ne (local.get $x) (local.get $x)))))
-          (local.set $q (i32.add (local.get $q) (local.get $ldc)))
-          (br $s_loop)))
-        (f32.store (i32.add (i32.add (local.get $g) (i32.mul (local.get $n) (local.get $gld))) (i32.shl (i32.div_u (local.get $pg) (local.get $s)) (i32.const 2))) (local.get $a))
+        ${walk('s', 'f32.load', '$a', '$x', '(select (local.get $x) (local.get $a) (i32.or (f32.gt (local.get $x) (local.get $a)) (f32.ne (local.get $x) (local.get $x))))')}
+        (f32.store (local.get $o) (local.get $a))
         (local.set $n (i32.add (local.get $n) (i32.const 1)))
         (br $t_loop)))
       (local.set $pg (i32.add (local.get $pg) (local.get $s)))
+      (local.set $gq (i32.add (local.get $gq) (i32.const 4))) ;; the next group's column of G
       (br $p_loop)))
   )`;
 }
