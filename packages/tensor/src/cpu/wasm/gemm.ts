@@ -194,9 +194,9 @@ interface Epilogue {
 const gcd = (x: number, y: number): number => (y === 0 ? x : gcd(y, x % y));
 
 /**
- * Tiles of C for the threads: mb rows (a multiple of MR, the register tile's rows; ≥ 8·MR unless M is
- * smaller) × nb columns (a
- * multiple of NR, ≤ NC, ≥ 8·NR unless N is smaller), at least `want` tiles in all where the sizes
+ * Tiles of C for the threads: mb rows (a multiple of MR, the register tile's rows; ≥ 8·MR unless M
+ * is smaller) × nb columns (a multiple of NR, ≤ NC, ≥ 8·NR unless N is smaller), at least `want`
+ * tiles in all where the sizes
  * allow. Every tile packs its own panels, so op(A) is packed once per column of tiles and op(B) once
  * per row of tiles: among the splits into 2^i × 2^j tiles, the one with the least packing traffic,
  * ∝ M·(tiles across) + N·(tiles down), wins (ties: fewer tiles). A tall, narrow C (the MLM head's
@@ -260,18 +260,15 @@ function gemm(
   const threads = parallel ? maxTileThreads(rt) : 1;
   let { mb, nb } = tileShape(batch, M, N, threads > 1 ? TILES_PER_THREAD * threads : 1, NC, MR);
   const groupS = epi?.groupS ?? 0;
-  if (groupS > 0) {
-    // every tile must hold whole groups: nb a multiple of lcm(S, NR)
-    const L = (groupS / gcd(groupS, NR)) * NR;
-    nb = Math.max(L, Math.floor(nb / L) * L);
-  }
+  // MaxSim tiles hold whole groups: widths a multiple of L = lcm(S, NR)
+  const L = groupS > 0 ? (groupS / gcd(groupS, NR)) * NR : NR;
+  if (groupS > 0) nb = Math.max(L, Math.floor(nb / L) * L);
   const sym = epi?.sym === true;
   let MCj = MC;
   if (sym) {
-    // square tiles of whole groups (a multiple of lcm(S, NR), at most NC unless one group is wider),
-    // halved until the upper triangle has enough tiles for the threads; packed A blocks of whole
-    // groups, so a tile's column maxima never straddle two blocks
-    const L = (groupS / gcd(groupS, NR)) * NR;
+    // square tiles of whole groups (a multiple of L, at most NC unless one group is wider), halved
+    // until the upper triangle has enough tiles for the threads; packed A blocks of whole groups,
+    // so a tile's column maxima never straddle two blocks
     const want = threads > 1 ? TILES_PER_THREAD * threads : 1;
     const tri = (t: number): number => (t * (t + 1)) / 2;
     let tb = Math.min(roundUp(M, L), Math.max(L, Math.floor(NC / L) * L));
