@@ -1,44 +1,12 @@
 // Dev tool: times every CPU backend primitive (and sgemm) of a few Avey-B training steps by op and shape.
 //   node --import tsx benchmarks/src/model/optime.ts [--infer 8192] [--cold]
-import * as T from '@avey/tensor';
-import { CpuBackend } from '@avey/tensor';
+import { describeOperand, timeKernels, timePrimitives } from './cpu-timers.js';
 import { runInferBench } from './infer.js';
 import { runTrainBench } from './train.js';
 
-const acc = new Map<string, { ms: number; n: number }>();
-const proto = CpuBackend.prototype as unknown as Record<string, (...a: unknown[]) => unknown>;
-type Ref = { view: { shape: number[]; strides: number[] }; buffer: { dtype: string } };
-const desc = (x: unknown): string => {
-  const r = x as Ref;
-  if (r && r.view) return `${r.buffer.dtype}[${r.view.shape.join(',')}]${r.view.strides.join(',')}`;
-  return typeof x === 'string' ? x : '';
-};
-for (const m of ['unary', 'binary', 'where', 'cast', 'reduce', 'matmul', 'gather', 'scatterAdd', 'topk', 'assign', 'fill', 'upload', 'readSync']) {
-  const f = proto[m];
-  proto[m] = function (this: unknown, ...args: unknown[]) {
-    const t0 = performance.now();
-    const r = f.apply(this, args);
-    const key = `${m} ${args.slice(0, 3).map(desc).filter((s) => s).join(' ')}`;
-    const e = acc.get(key) ?? { ms: 0, n: 0 };
-    e.ms += performance.now() - t0; e.n++;
-    acc.set(key, e);
-    return r;
-  };
-}
+const acc = timePrimitives((x) => describeOperand(x, { dtype: true, strides: true }));
 // composed-op kernels (inclusive of the primitives they call, listed separately under "kernel")
-const kacc = new Map<string, { ms: number; n: number }>();
-for (const { op, backend } of T.listKernels()) {
-  if (backend !== 'cpu') continue;
-  const f = T.getKernel(op as T.KernelName, 'cpu') as unknown as (...a: unknown[]) => unknown;
-  T.registerKernel(op as T.KernelName, 'cpu', ((...args: unknown[]) => {
-    const t0 = performance.now();
-    const r = f(...args);
-    const e = kacc.get(op) ?? { ms: 0, n: 0 };
-    e.ms += performance.now() - t0; e.n++;
-    kacc.set(op, e);
-    return r;
-  }) as never);
-}
+const kacc = timeKernels();
 const inferT = process.argv.includes('--infer') ? Number(process.argv[process.argv.indexOf('--infer') + 1]) : 0;
 const run = async (): Promise<void> => {
   if (inferT) await runInferBench({ model: 'avey-b', preset: 'small', backend: 'cpu', batch: 1, seqLens: [inferT], repeats: 1, warmup: 0 });
@@ -63,4 +31,3 @@ for (const [k, v] of rows) byM.set(k.split(' ')[0] + ' ' + (k.split(' ')[1] ?? '
 for (const [k, v] of [...byM.entries()].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(`${v.toFixed(1).padStart(8)} ${k}`);
 console.log('---');
 for (const [k, v] of rows.slice(0, 60)) console.log(`${v.ms.toFixed(1).padStart(8)} ${String(v.n).padStart(4)} ${k}`);
-void T;

@@ -5,38 +5,16 @@
 //   node --import tsx benchmarks/src/model/prof-infer.ts [T=128] [N=30] [--kernels | --prims [--strides]]
 import * as T from '@avey/tensor';
 import { noGrad } from '@avey/autograd';
+import { describeOperand, timeKernels, timePrimitives, type Timing } from './cpu-timers.js';
 import { benchConfig, createBenchModel } from './setup.js';
 const pos = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const len = Number(pos[0] ?? 128), N = Number(pos[1] ?? 30);
 const cfg = benchConfig({ model: 'avey-b', preset: 'small', backend: 'cpu', batch: 1, seqLens: [len] } as never, len);
 const model = createBenchModel(cfg, 0);
 model.eval();
-const kacc = new Map<string, number>();
-const wrap = process.argv.includes('--kernels');
-if (wrap) for (const { op, backend } of T.listKernels()) {
-  if (backend !== 'cpu') continue;
-  const f = T.getKernel(op as T.KernelName, 'cpu') as unknown as (...a: unknown[]) => unknown;
-  T.registerKernel(op as T.KernelName, 'cpu', ((...args: unknown[]) => { const t0 = performance.now(); const r = f(...args); kacc.set(op, (kacc.get(op) ?? 0) + performance.now() - t0); return r; }) as never);
-}
-const pacc = new Map<string, number>();
-if (process.argv.includes('--prims')) {
-  const proto = T.CpuBackend.prototype as unknown as Record<string, (...a: unknown[]) => unknown>;
-  type Ref = { view: { shape: number[]; strides: number[] }; buffer: { dtype: string } };
-  const strides = process.argv.includes('--strides');
-  const desc = (x: unknown): string => {
-    const r = x as Ref;
-    if (r && r.view) return `[${r.view.shape.join(',')}]${strides ? r.view.strides.join(',') : ''}`;
-    return typeof x === 'string' ? x : '';
-  };
-  for (const m of ['unary', 'binary', 'where', 'cast', 'reduce', 'matmul', 'gather', 'scatterAdd', 'topk', 'assign', 'fill', 'upload', 'readSync']) {
-    const f = proto[m];
-    proto[m] = function (this: unknown, ...args: unknown[]) {
-      const t0 = performance.now(); const r = f.apply(this, args);
-      const key = `${m} ${args.slice(0, 3).map(desc).filter((x) => x).join(' ')}`;
-      pacc.set(key, (pacc.get(key) ?? 0) + performance.now() - t0); return r;
-    };
-  }
-}
+const kacc = process.argv.includes('--kernels') ? timeKernels() : new Map<string, Timing>();
+const strides = process.argv.includes('--strides');
+const pacc = process.argv.includes('--prims') ? timePrimitives((x) => describeOperand(x, { dtype: false, strides })) : new Map<string, Timing>();
 const ids = new Int32Array(len); for (let i = 0; i < len; i++) ids[i] = (i * 7919) % cfg.vocab_size;
 const times: number[] = [];
 for (let r = 0; r < N + 5; r++) {
@@ -47,7 +25,7 @@ for (let r = 0; r < N + 5; r++) {
 }
 times.sort((a, b) => a - b);
 console.log(`T=${len}: median ${times[N >> 1].toFixed(1)} ms, min ${times[0].toFixed(1)}, p90 ${times[Math.floor(N * 0.9)].toFixed(1)}`);
-for (const [k, v] of [...kacc.entries()].sort((a, b) => b[1] - a[1]).slice(0, 8)) console.log(`  ${k.padEnd(20)} ${(v / N).toFixed(2)} ms/forward`);
-const ptot = [...pacc.values()].reduce((a, b) => a + b, 0);
+for (const [k, v] of [...kacc.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, 8)) console.log(`  ${k.padEnd(20)} ${(v.ms / N).toFixed(2)} ms/forward`);
+const ptot = [...pacc.values()].reduce((a, b) => a + b.ms, 0);
 if (pacc.size) console.log(`  primitives total ${(ptot / N).toFixed(2)} ms/forward`);
-for (const [k, v] of [...pacc.entries()].sort((a, b) => b[1] - a[1]).slice(0, 30)) console.log(`  ${(v / N).toFixed(3).padStart(7)} ${k}`);
+for (const [k, v] of [...pacc.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, 30)) console.log(`  ${(v.ms / N).toFixed(3).padStart(7)} ${k}`);
