@@ -369,9 +369,9 @@ const vexp: VecMath = (b, x, out) => {
 // erf(x), two float32 polynomials blended by |x|, fitted here (minimax by iteratively reweighted least
 // squares in float64, coefficients rounded to float32; max abs error measured against float64 in
 // float32 arithmetic, with mul + add and with FMA):
-//   |x| < 1:   x · P(x²),        P of degree 6                          1.25e-7
+//   |x| < 1:   x · P(x²),        P of degree 6                          1.3e-7
 //   |x| ≥ 1:   ±(1 − R(|x| − m)), R of degree 12 around m = (1 + c)/2    1.1e-7
-// and exactly ±1 from the clamp c = 3.8325 on (where erf rounds to 1 in float32); NaN propagates.
+// (P by Horner's rule, R by Estrin's scheme: estrinV), and exactly ±1 from the clamp c = 3.8325 on (where erf rounds to 1 in float32); NaN propagates.
 // No division and no exp: about half the operations of the rational + exp form it replaces (the
 // GELU epilogue of the enricher GEMMs was ~30 % of their time). The FMA module evaluates both
 // polynomials with relaxed_madd (fewer roundings: its bits differ from the mul + add modules').
@@ -381,21 +381,51 @@ const ERF = {
   small: [1.1283791065216064, -0.3761260509490967, 0.11283430457115173, -0.02684859186410904, 0.005179750733077526, -0.0007942366064526141, 7.647148595424369e-05],
   large: [0.0006328947492875159, -0.0032879230566322803, 0.007945829071104527, -0.01170135848224163, 0.011478009633719921, -0.0075919413939118385, 0.0030819920357316732, -0.0003042647731490433, -0.000514125160407275, 0.00032159220427274704, -3.8187456084415317e-05, -3.0245286325225607e-05, 9.102918738790322e-06],
 };
-/** Horner's rule Σ cs[i]·vⁱ on f32x4 (cs in increasing order), with FMA in the FMA module. */
-const hornerV = (b: Body, cs: number[], v: string): string => cs.slice(0, -1).reduceRight(
-  (acc, c) => (FMA ? `(f32x4.relaxed_madd ${acc} ${get(v)} ${b.k(c)})` : `(f32x4.add (f32x4.mul ${acc} ${get(v)}) ${b.k(c)})`),
-  b.k(cs[cs.length - 1]),
-);
+/** a·b + c on f32x4, fused in the FMA module. */
+const maddV = (a: string, b: string, c: string): string => (FMA ? `(f32x4.relaxed_madd ${a} ${b} ${c})` : `(f32x4.add (f32x4.mul ${a} ${b}) ${c})`);
+/** Horner's rule Σ cs[i]·vⁱ on f32x4 (cs in increasing order). */
+const hornerV = (b: Body, cs: number[], v: string): string => cs.slice(0, -1).reduceRight((acc, c) => maddV(acc, get(v), b.k(c)), b.k(cs[cs.length - 1]));
+/**
+ * Σ cs[i]·vⁱ on f32x4 (cs in increasing order) by Estrin's scheme: pairs c₂ⱼ + c₂ⱼ₊₁·v, then pairs of
+ * those with v², v⁴, … A degree-12 polynomial becomes a chain of 4 dependent multiply-adds (after the
+ * powers) instead of Horner's 12. The erf loop was latency-bound: a couple of iterations' long chains
+ * fill the core's FP scheduler, so unrolling (`--eu`) did not help and a shorter chain did. Returns the
+ * statements that set `out`; `tag` names the scratch locals of the powers and pairs.
+ */
+const estrinV = (b: Body, cs: number[], v: string, out: string, tag: string): string[] => {
+  const stmts: string[] = [];
+  let terms = cs.map((c) => b.k(c));
+  let pw = get(v); // v^(2^level)
+  for (let level = 0; terms.length > 1; level++) {
+    const next: string[] = [];
+    for (let j = 0; j < terms.length; j += 2) next.push(j + 1 < terms.length ? maddV(terms[j + 1], pw, terms[j]) : terms[j]);
+    if (next.length > 1) {
+      // the next level's power, and this level's pairs in locals (each is used once, but the
+      // locals keep the nesting shallow and the pairs independent)
+      const p2 = b.t(`$${tag}p${level}`);
+      stmts.push(`(local.set ${p2} (f32x4.mul ${pw} ${pw}))`);
+      pw = get(p2);
+      terms = next.map((e, j) => {
+        const t = b.t(`$${tag}l${level}_${j}`);
+        stmts.push(`(local.set ${t} ${e})`);
+        return get(t);
+      });
+    } else terms = next;
+  }
+  stmts.push(`(local.set ${out} ${terms[0]})`);
+  return stmts;
+};
 const verf: VecMath = (b, x, out) => {
-  const [xv, ax, t, u, lg] = ['$rx0', '$rax', '$rt', '$ru', '$rlg'].map((v) => b.t(v));
+  const [xv, ax, t, u, pl, ps] = ['$rx0', '$rax', '$rt', '$ru', '$rpl', '$rps'].map((v) => b.t(v));
   const sign = `(v128.and ${get(xv)} ${b.ki(-0x80000000)})`;
   return [
     `(local.set ${xv} ${x})`,
     `(local.set ${ax} (f32x4.abs ${get(xv)}))`,
     `(local.set ${t} (f32x4.mul ${get(xv)} ${get(xv)}))`,
     `(local.set ${u} (f32x4.sub (f32x4.pmin ${get(ax)} ${b.k(ERF.clamp)}) ${b.k(ERF.m)}))`,
-    `(local.set ${lg} (v128.or ${sign} (f32x4.sub ${b.k(1)} ${hornerV(b, ERF.large, u)})))`,
-    `(local.set ${out} (v128.bitselect (f32x4.mul ${get(xv)} ${hornerV(b, ERF.small, t)}) ${get(lg)} (f32x4.lt ${get(ax)} ${b.k(1)})))`,
+    ...estrinV(b, ERF.large, u, pl, 'rl'),
+    `(local.set ${ps} ${hornerV(b, ERF.small, t)})`,
+    `(local.set ${out} (v128.bitselect (f32x4.mul ${get(xv)} ${get(ps)}) (v128.or ${sign} (f32x4.sub ${b.k(1)} ${get(pl)})) (f32x4.lt ${get(ax)} ${b.k(1)})))`,
     // at and beyond the clamp: exactly ±1
     `(local.set ${out} (v128.bitselect (v128.or ${sign} ${b.k(1)}) ${get(out)} (f32x4.ge ${get(ax)} ${b.k(ERF.clamp)})))`,
   ];
