@@ -238,14 +238,12 @@ function macroFn(): string {
       (local.set $rows (i32.sub (local.get $rows) (i32.const 1)))
       (br $row)))
   )
-  ;; macro(pa, pb, pc, mc, nc, kc, ldc, acc): C (+)= Ap·Bp for C rows 0..mc-1 (any mc >= 1) and columns
-  ;; 0..nc-1 (nc % ${NR} == 0); C[i, j] at pc + i*ldc + j*4. acc = 0 overwrites C, acc = 1 adds to it.
-  ;; A last, partial row sliver is computed into a ${MR}×${NR} tile right after the packed A block (its
-  ;; buffer holds ${MR * NR * 4} spare bytes) and its rows copied out, so C needs no padding rows.
-  (func $macro (export "macro") (param $pa0 i32) (param $pb0 i32) (param $pc0 i32) (param $mc i32) (param $nc i32) (param $kc i32) (param $ldc i32) (param $accflag i32)
-    (local $jr i32) (local $ir i32) (local $pa i32) (local $pb i32) (local $cp i32) (local $tile i32)
-    ;; tile = pa0 + ⌈mc/${MR}⌉·${MR}·kc·4
-    (local.set $tile (i32.add (local.get $pa0) (i32.shl (i32.mul (i32.mul (i32.div_u (i32.add (local.get $mc) (i32.const ${MR - 1})) (i32.const ${MR})) (i32.const ${MR})) (local.get $kc)) (i32.const 2))))
+  ;; macro(pa, pb, pc, mc, nc, kc, ldc, acc, tile): C (+)= Ap·Bp for C rows 0..mc-1 (any mc >= 1) and
+  ;; columns 0..nc-1 (nc % ${NR} == 0); C[i, j] at pc + i*ldc + j*4. acc = 0 overwrites C, acc = 1 adds
+  ;; to it. A last, partial row sliver is computed into the ${MR}×${NR} tile buffer at \`tile\` (${MR * NR * 4}
+  ;; bytes) and its rows copied out, so C needs no padding rows.
+  (func $macro (export "macro") (param $pa0 i32) (param $pb0 i32) (param $pc0 i32) (param $mc i32) (param $nc i32) (param $kc i32) (param $ldc i32) (param $accflag i32) (param $tile i32)
+    (local $jr i32) (local $ir i32) (local $pa i32) (local $pb i32) (local $cp i32)
     (local.set $jr (i32.const 0))
     (block $jr_done (loop $jr_loop
       (br_if $jr_done (i32.ge_s (local.get $jr) (local.get $nc)))

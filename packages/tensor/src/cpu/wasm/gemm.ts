@@ -28,6 +28,9 @@ const PARALLEL_MIN = 1 << 20;
  *  so that a descheduled worker holds up the calling thread for one small tile at most (12 measured
  *  the same as 4 on the shared 2-vCPU machine). */
 const TILES_PER_THREAD = 4;
+/** Largest prepacked operands (bytes of packed op(A) and op(B) together) a job packs once up front
+ *  (threads.ts); bigger jobs pack per tile, in per-thread buffers. */
+const PREPACK_MAX_BYTES = 32 << 20;
 
 export interface GemmBlocking {
   /** rows of the packed A block (a multiple of the register tile's rows, 4 or 6, runs best) */
@@ -276,8 +279,14 @@ function gemm(
     mb = nb = tb;
     MCj = Math.max(groupS, Math.floor(MC / groupS) * groupS);
   }
+  // Prepacked (threads.ts): op(A) and op(B) packed once each, instead of once per column / row of
+  // tiles, when there is more than one tile and the packed copies are not too large
+  const Mp = roundUp(M, MR);
+  const prepackBytes = 4 * K * (nA * Mp + nB * ldc);
+  const pre = !sym && batch * Math.ceil(M / mb) * Math.ceil(N / nb) > 1 && prepackBytes <= PREPACK_MAX_BYTES;
+  if (pre) MCj = Math.max(MR, Math.floor(MCj / MR) * MR); // row blocks start on sliver boundaries
   const mcMax = roundUp(Math.min(MCj, mb), MR); // packed rows: whole slivers
-  const paBytes = align(4 * (mcMax * kcMax + MR * NR)), pbBytes = align(4 * kcMax * nb);
+  const paBytes = align(4 * ((pre ? 0 : mcMax * kcMax) + MR * NR)), pbBytes = pre ? 0 : align(4 * kcMax * nb);
   const heap = rt.heap;
 
   // Operands that are views of wasm memory (tensor storage, heap.ts) are used where they are, at any
@@ -304,7 +313,9 @@ function gemm(
   const oG = oBias + (epiMode & 1 ? align(4 * ldc) : 0);   // G of the MaxSim epilogue: [batch, M, N/S]
   const oPA = oG + (groupS > 0 ? align(4 * batch * M * (N / groupS)) : 0);
   const oPB = oPA + threads * paBytes;
-  const S0 = rt.scratch(oPB + threads * pbBytes, 'sgemm');
+  const oAP = oPB + threads * pbBytes;                     // prepacked op(A), then op(B)
+  const oBP = oAP + (pre ? align(4 * K * nA * Mp) : 0);
+  const S0 = rt.scratch(oBP + (pre ? align(4 * K * nB * ldc) : 0), 'sgemm');
   const f32 = rt.f32;
 
   const pBias = S0 + oBias, pG = S0 + oG;
@@ -334,6 +345,7 @@ function gemm(
     pA, aRs, aCs, pB, bRs, bCs, pC, ldc: tileC > 0 ? nb : ldc, M, N, K, KC, mb, nb, pPA: S0 + oPA, paBytes, pPB: S0 + oPB, pbBytes, MC: MCj,
     batch, aBs, bBs, cBs,
     epi: epiMode, pBias, pD, S: groupS, pG, sym: sym ? 1 : 0, tileC,
+    pre: pre ? 1 : 0, pAP: S0 + oAP, pBP: S0 + oBP,
   }, threads > 1);
 
   const out = rt.f32; // the job does not grow memory, but re-read the view anyway

@@ -16,7 +16,7 @@ export interface KernelExports {
   pack_a(src: number, rs: number, cs: number, w: number, kc: number, dst: number): void;
   pack_b(src: number, rs: number, cs: number, w: number, kc: number, dst: number): void;
   /** C (+)= Ap·Bp for C rows 0..mc−1 (any mc ≥ 1), columns 0..nc−1 (nc % NR == 0) */
-  macro(pa: number, pb: number, pc: number, mc: number, nc: number, kc: number, ldc: number, acc: number): void;
+  macro(pa: number, pb: number, pc: number, mc: number, nc: number, kc: number, ldc: number, acc: number, tile: number): void;
   /** rows of the micro-kernel's register tile (MR of this module) */
   mr: WebAssembly.Global;
   add_f32(x: number, y: number, out: number, n: number): void;

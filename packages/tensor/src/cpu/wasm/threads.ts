@@ -8,6 +8,11 @@
 //       macro(PA_t, PB_t, C[ic:, j0:], first K block stores, later ones add)
 // so each C element sums its K blocks in the same order, with the same micro-kernel, whatever the
 // number of threads: results are bitwise identical to the single-threaded run.
+// Packing per tile repeats work: op(A) is packed once per column of tiles and op(B) once per row.
+// Prepacked jobs (`pre`) pack each operand once instead, in a first phase whose tasks (row blocks of
+// op(A), column blocks of op(B), per K block) the threads take from a second counter (PACK); a thread
+// that finds none left waits for PACKED = the task count, then the tiles read the packed blocks in
+// place. The packed bytes are the same either way, so the results are too.
 // MaxSim jobs (S > 0) reduce each tile as it is computed, in a per-thread C buffer; for a symmetric
 // C = X·Xᵀ (`sym`) only the tiles on and above the diagonal run, and each one above it also gives
 // the maxima of its mirror tile from its columns.
@@ -28,13 +33,17 @@ import { NR } from './kernels.gen.js';
 import { wasmRuntime, type KernelExports, type WasmRuntime } from './runtime.js';
 
 // control words (Int32Array indices)
-const SEQ = 0, STATE = 1, DONE = 2, TILE = 3;
+const SEQ = 0, STATE = 1, DONE = 2, TILE = 3, PACK = 4, PACKED = 5;
+/** PACKED / TILE after a throw: more than any job's task or tile count (releases the other threads). */
+const RELEASED = 0x3fffffff;
 const CTL_INTS = 8;
 // parameter words (Uint32Array indices, after the control words): 0…27 a tile job, 28 the job kind
-// (0 = GEMM tiles, else a row job's kernel, ROW_KERNELS), 29…39 the row job, 40 and 41 the tile
-// job's `sym` and `tileC`
-const NPARAM = 42;
-const SYM = 40, TILE_C = 41;
+// (0 = GEMM tiles, else a row job's kernel, ROW_KERNELS), 29…39 the row job, 40…44 the tile job's
+// `sym`, `tileC`, `pre`, `pAP`, `pBP`
+const NPARAM = 45;
+const SYM = 40, TILE_C = 41, PRE = 42, PAP = 43, PBP = 44;
+/** Columns of op(B) per pack task of a prepacked job (a multiple of NR). */
+const PACK_B_COLS = 128;
 const KIND = 28;
 
 /**
@@ -71,7 +80,8 @@ export interface TileJob {
   M: number; N: number; K: number; KC: number;
   /** tile rows (multiple of the runtime's MR) and columns (multiple of NR); MC: rows of one packed A block */
   mb: number; nb: number; MC: number;
-  /** per-thread packed-A and packed-B buffers: thread t uses pPA + t·paBytes, pPB + t·pbBytes */
+  /** per-thread packed-A and packed-B buffers: thread t uses pPA + t·paBytes, pPB + t·pbBytes (a
+   *  prepacked job uses only the first MR·NR floats of its PA_t: the partial-sliver tile) */
   pPA: number; paBytes: number; pPB: number; pbBytes: number;
   /** batched GEMM: `batch` independent problems, problem b at pA + b·aBs, pB + b·bBs, pC + b·cBs
    *  (byte strides; 0 = shared operand) */
@@ -89,6 +99,11 @@ export interface TileJob {
   /** > 0 (MaxSim jobs, whose C is not an output): each thread computes a tile into its own C
    *  buffer of `tileC` bytes at pC + t·tileC, row stride ldc (= nb), instead of into a whole C */
   tileC: number;
+  /** 1: each operand is packed once, before the tiles (not with `sym`; MC a multiple of MR). Per
+   *  distinct problem i (one when the operand's batch stride is 0) and K block pc (kc deep), op(A)
+   *  is packed at pAP + 4·(i·Mp·K + Mp·pc) as ⌈M/MR⌉ slivers of kc × MR, op(B) at pBP + 4·(i·Np·K +
+   *  Np·pc) as ⌈N/NR⌉ slivers of kc × NR (Mp, Np: M, N rounded up to MR, NR) */
+  pre: number; pAP: number; pBP: number;
 }
 
 /** The tile loop, as source so that the worker (eval'd code, no module imports) runs the same code.
@@ -121,6 +136,29 @@ function runTiles(k, ctl, P, t) {
   const pPA = P[14] + t * P[15], pPB = P[16] + t * P[17];
   const batch = P[19], aBs = P[20], bBs = P[21], cBs = P[22], epi = P[23], pBias = P[24], pD0 = P[25];
   const S = P[26], pG0 = P[27], gld = S > 0 ? N / S : 0, sym = P[${SYM}], tileC = P[${TILE_C}];
+  const pre = P[${PRE}], pAP = P[${PAP}], pBP = P[${PBP}];
+  const MR = k.mr.value, Mp = Math.ceil(M / MR) * MR, Np = Math.ceil(N / ${NR}) * ${NR};
+  if (pre) { // phase 1: the pack tasks, per distinct problem and K block: MC rows of op(A), ${PACK_B_COLS} columns of op(B)
+    const nkb = Math.ceil(K / KC), ca = Math.ceil(M / MC), cb = Math.ceil(N / ${PACK_B_COLS});
+    const tA = (aBs === 0 ? 1 : batch) * nkb * ca, total = tA + (bBs === 0 ? 1 : batch) * nkb * cb;
+    for (;;) {
+      let q = Atomics.add(ctl, ${PACK}, 1);
+      if (q >= total) break;
+      const isA = q < tA, c = isA ? ca : cb;
+      if (!isA) q -= tA;
+      const i = Math.floor(q / (nkb * c)), r = q - i * nkb * c, p = Math.floor(r / c), ch = r - p * c;
+      const pc = p * KC, kc = Math.min(KC, K - pc);
+      if (isA) {
+        const r0 = ch * MC;
+        k.pack_a(pA0 + i * aBs + r0 * aRs + pc * aCs, aRs, aCs, Math.min(MC, M - r0), kc, pAP + 4 * (i * Mp * K + Mp * pc + r0 * kc));
+      } else {
+        const j0 = ch * ${PACK_B_COLS};
+        k.pack_b(pB0 + i * bBs + j0 * bRs + pc * bCs, bRs, bCs, Math.min(${PACK_B_COLS}, N - j0), kc, pBP + 4 * (i * Np * K + Np * pc + j0 * kc));
+      }
+      Atomics.add(ctl, ${PACKED}, 1);
+    }
+    while (Atomics.load(ctl, ${PACKED}) < total); // another thread's last pack tasks (short)
+  }
   const tm = Math.ceil(M / mb), tn = Math.ceil(N / nb), per = sym ? (tm * (tm + 1)) / 2 : tm * tn, nt = batch * per;
   for (;;) {
     const q0 = Atomics.add(ctl, ${TILE}, 1);
@@ -140,14 +178,23 @@ function runTiles(k, ctl, P, t) {
     const i0 = ti * mb, j0 = tj * nb;
     const i1 = Math.min(i0 + mb, M), nr = Math.min(nb, N - j0);
     const nrp = Math.ceil(nr / ${NR}) * ${NR};
+    // this problem's packed operands (prepacked jobs)
+    const pAb = pAP + (aBs === 0 ? 0 : 4 * bi * Mp * K), pBb = pBP + (bBs === 0 ? 0 : 4 * bi * Np * K);
     for (let pc = 0; pc < K; pc += KC) {
       const kc = Math.min(KC, K - pc);
-      k.pack_b(pB + j0 * bRs + pc * bCs, bRs, bCs, nr, kc, pPB);
+      let pb = pPB;
+      if (pre) pb = pBb + 4 * (Np * pc + j0 * kc);
+      else k.pack_b(pB + j0 * bRs + pc * bCs, bRs, bCs, nr, kc, pPB);
       for (let ic = i0; ic < i1; ic += MC) {
         const mr = Math.min(MC, i1 - ic);
-        k.pack_a(pA + ic * aRs + pc * aCs, aRs, aCs, mr, kc, pPA);
+        let pa = pPA, tile = pPA; // a prepacked job's PA_t is just the partial-sliver tile
+        if (pre) pa = pAb + 4 * (Mp * pc + ic * kc);
+        else {
+          k.pack_a(pA + ic * aRs + pc * aCs, aRs, aCs, mr, kc, pPA);
+          tile = pPA + 4 * Math.ceil(mr / MR) * MR * kc; // the spare tile after the packed block
+        }
         const cp = pC + 4 * (tileC > 0 ? (ic - i0) * ldc : ic * ldc + j0); // C block (ic, j0)
-        k.macro(pPA, pPB, cp, mr, nrp, kc, 4 * ldc, pc > 0 ? 1 : 0);
+        k.macro(pa, pb, cp, mr, nrp, kc, 4 * ldc, pc > 0 ? 1 : 0, tile);
         if (epi !== 0 && pc + kc >= K) k.bias_act(cp, 4 * ldc, mr, nrp, pBias + 4 * j0, epi, pD0 + bi * cBs + 4 * (ic * ldc + j0));
         if (S > 0 && pc + kc >= K) k.group_max(cp, 4 * ldc, mr, nr, S, pG0 + 4 * ((bi * M + ic) * gld + j0 / S), 4 * gld);
         if (sym && ti !== tj && pc + kc >= K) k.group_max_cols(cp, 4 * ldc, mr, nr, S, pG0 + 4 * ((bi * M + j0) * gld + ic / S), 4 * gld);
@@ -175,7 +222,8 @@ for (;;) {
   if (seq < 0) break;
   seen = seq;
   if (Atomics.compareExchange(ctl, ${STATE}, seq * 4, seq * 4 + 1) !== seq * 4) continue;
-  try { runTiles(k, ctl, P, t); } finally { Atomics.store(ctl, ${DONE}, seq); Atomics.notify(ctl, ${DONE}); }
+  // (a throw releases the pack phase, so the main thread cannot wait on its tasks forever)
+  try { runTiles(k, ctl, P, t); } catch (e) { Atomics.store(ctl, ${PACKED}, ${RELEASED}); throw e; } finally { Atomics.store(ctl, ${DONE}, seq); Atomics.notify(ctl, ${DONE}); }
 }
 `;
 
@@ -220,10 +268,20 @@ class GemmPool {
     this.seq = this.seq >= 0x1fffffff ? 1 : this.seq + 1;
     const seq = this.seq;
     Atomics.store(ctl, TILE, 0);
+    Atomics.store(ctl, PACK, 0);
+    Atomics.store(ctl, PACKED, 0);
     Atomics.store(ctl, STATE, seq * 4);
     Atomics.store(ctl, SEQ, seq);
     Atomics.notify(ctl, SEQ);
-    runTiles(k, ctl, P, 0);
+    try {
+      runTiles(k, ctl, P, 0);
+    } catch (e) {
+      // let a worker that waits on this thread's pack tasks, or takes tiles, finish; then rethrow
+      Atomics.store(ctl, PACKED, RELEASED);
+      Atomics.store(ctl, TILE, RELEASED);
+      if (Atomics.compareExchange(ctl, STATE, seq * 4, seq * 4 + 2) !== seq * 4) while (Atomics.load(ctl, DONE) !== seq) Atomics.wait(ctl, DONE, Atomics.load(ctl, DONE), 1000);
+      throw e;
+    }
     if (Atomics.compareExchange(ctl, STATE, seq * 4, seq * 4 + 2) === seq * 4) return; // nobody joined
     for (;;) {
       const d = Atomics.load(ctl, DONE);
@@ -239,6 +297,7 @@ function writeParams(P: Uint32Array, job: TileJob): void {
   P[12] = job.mb; P[13] = job.nb; P[14] = job.pPA; P[15] = job.paBytes; P[16] = job.pPB; P[17] = job.pbBytes; P[18] = job.MC;
   P[19] = job.batch; P[20] = job.aBs; P[21] = job.bBs; P[22] = job.cBs; P[23] = job.epi; P[24] = job.pBias; P[25] = job.pD;
   P[26] = job.S; P[27] = job.pG; P[KIND] = 0; P[SYM] = job.sym; P[TILE_C] = job.tileC;
+  P[PRE] = job.pre; P[PAP] = job.pAP; P[PBP] = job.pBP;
 }
 
 function writeRowParams(P: Uint32Array, job: RowJob): void {
@@ -309,6 +368,8 @@ function runJob(rt: WasmRuntime, write: (P: Uint32Array) => void, parallel: bool
   }
   write(localP);
   localCtl[TILE] = 0;
+  localCtl[PACK] = 0;
+  localCtl[PACKED] = 0;
   runTiles(rt.k, localCtl, localP, 0);
 }
 
