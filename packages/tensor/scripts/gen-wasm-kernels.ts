@@ -274,8 +274,9 @@ function macroFn(): string {
 // that slack (the loader's chunk buffers). Math bodies are emitted inline in the loop (V8 does not
 // inline wasm calls) and constants come from a pool in memory (see ConstPool): a called $vexp
 // with v128.const constants ran at 2.1 ns/element, the inline one with pooled constants at 1.5.
-// EU = 2 or 4 changed nothing measurable for exp/erf/gelu/sigmoid (add: 0.125 → 0.095 ns/element
-// inside wasm, invisible behind the copies), so EU = 1.
+// EU vectors per iteration, their statements interleaved: at EU = 2, exp 2.34 → 1.85 ns/element but
+// erf 2.9 → 3.9 and GELU 3.3 → 4.4 (V8 hoists every pooled constant to the top of the loop body and
+// spills; two vectors' worth spill more), so EU = 1.
 
 /**
  * Vector constants live in a pool at the bottom of linear memory ([0, POOL_BYTES), a data segment),
