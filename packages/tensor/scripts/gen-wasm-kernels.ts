@@ -275,8 +275,7 @@ function macroFn(): string {
 // inline wasm calls) and constants come from a pool in memory (see ConstPool): a called $vexp
 // with v128.const constants ran at 2.1 ns/element, the inline one with pooled constants at 1.5.
 // EU vectors per iteration, their statements interleaved: at EU = 2, exp 2.34 → 1.85 ns/element but
-// erf 2.9 → 3.9 and GELU 3.3 → 4.4 (V8 hoists every pooled constant to the top of the loop body and
-// spills; two vectors' worth spill more), so EU = 1.
+// erf 2.9 → 3.9 and GELU 3.3 → 4.4 (two vectors' temporaries and constants spill), so EU = 1.
 
 /**
  * Vector constants live in a pool at the bottom of linear memory ([0, POOL_BYTES), a data segment),
@@ -311,6 +310,23 @@ let pool = new ConstPool();
 /** Builds one kernel body: pooled constants (`k`, `ki`) and scratch locals (`t`). */
 class Body {
   private temps = new Set<string>();
+  private suffix = '';
+  /** Where `anchor` stores (an address expression in the kernel's own output), or null. */
+  anchorAt: string | null = null;
+  /** A store of `v` to the anchor address: a memory effect, so V8 computes v before the pooled
+   *  constant loads that follow it in the code (it loads constants as early as their place in the
+   *  effect chain allows, all at the top of a loop body without anchors, and spills them). The
+   *  kernel's final store overwrites it. */
+  anchor(v: string): string[] {
+    return this.anchorAt === null ? [] : [`(v128.store ${this.anchorAt} ${v})`];
+  }
+  /** The same body, whose scratch locals get `suffix` appended (independent copies of a math
+   *  function's temporaries, for interleaving several vectors). */
+  renamed(suffix: string): Body {
+    const v = Object.create(this) as Body;
+    v.suffix = this.suffix + suffix;
+    return v;
+  }
   /** A float constant splat (loaded from the pool). */
   k(c: number): string {
     return `(v128.load offset=${pool.addr(c, 'f32')} (i32.const 0))`;
@@ -321,8 +337,9 @@ class Body {
   }
   /** Declares a v128 scratch local and returns its name. */
   t(name: string): string {
-    this.temps.add(name);
-    return name;
+    const n = name + this.suffix;
+    this.temps.add(n);
+    return n;
   }
   decls(): string {
     return [...this.temps].map((n) => `(local ${n} v128)`).join(' ');
@@ -392,9 +409,8 @@ const hornerV = (b: Body, cs: number[], v: string): string => cs.slice(0, -1).re
  * statements that set `out`; `tag` names the scratch locals of the powers and pairs.
  */
 const estrinV = (b: Body, cs: number[], v: string, out: string, tag: string): string[] => {
-  // the powers v², v⁴, … in locals, the pairs as one nested expression (V8 hoists the pool loads of
-  // all the coefficients to the top of the loop either way, and spills some: about 30 spill moves in
-  // the GELU loop; v128.const immediates instead ran 30 % slower)
+  // the powers v², v⁴, … in locals, each half of the top level as one nested expression after an
+  // anchor (Body.anchor), so that its coefficients are loaded right before its multiply-adds
   const stmts: string[] = [];
   const pows = [get(v)];
   for (let n = 2; n < cs.length; n *= 2) {
@@ -409,7 +425,12 @@ const estrinV = (b: Body, cs: number[], v: string, out: string, tag: string): st
     if (lo + half >= cs.length) return rec(lo, half, level - 1);
     return maddV(rec(lo + half, half, level - 1), pows[level - 1], rec(lo, half, level - 1));
   };
-  stmts.push(`(local.set ${out} ${rec(0, 2 ** pows.length, pows.length)})`);
+  // the two halves of the top level in their own statements, each after an anchor
+  const L = pows.length, half = 2 ** (L - 1);
+  const lo = b.t(`$${tag}lo`), hi = b.t(`$${tag}hi`);
+  stmts.push(...b.anchor(pows[L - 1]), `(local.set ${lo} ${rec(0, half, L - 1)})`);
+  stmts.push(...b.anchor(get(lo)), `(local.set ${hi} ${rec(half, half, L - 1)})`);
+  stmts.push(`(local.set ${out} ${maddV(get(hi), pows[L - 1], get(lo))})`);
   return stmts;
 };
 
@@ -422,7 +443,9 @@ const verf: VecMath = (b, x, out) => {
     `(local.set ${t} (f32x4.mul ${get(xv)} ${get(xv)}))`,
     `(local.set ${u} (f32x4.sub (f32x4.pmin ${get(ax)} ${b.k(ERF.clamp)}) ${b.k(ERF.m)}))`,
     ...estrinV(b, ERF.large, u, pl, 'rl'),
+    ...b.anchor(get(pl)),
     `(local.set ${ps} ${hornerV(b, ERF.small, t)})`,
+    ...b.anchor(get(ps)),
     `(local.set ${out} (v128.bitselect (f32x4.mul ${get(xv)} ${get(ps)}) (v128.or ${sign} (f32x4.sub ${b.k(1)} ${get(pl)})) (f32x4.lt ${get(ax)} ${b.k(1)})))`,
     // at and beyond the clamp: exactly ±1
     `(local.set ${out} (v128.bitselect (v128.or ${sign} ${b.k(1)}) ${get(out)} (f32x4.ge ${get(ax)} ${b.k(ERF.clamp)})))`,
@@ -449,12 +472,17 @@ const vsigmoid: VecMath = (b, x, out) => {
 function mapFn(name: string, arity: 1 | 2, math: (b: Body, x: string, y: string, out: string) => string[], unroll = 1): string {
   const b = new Body();
   const ps = arity === 2 ? '(param $x i32) (param $y i32) (param $out i32) (param $n i32)' : '(param $x i32) (param $out i32) (param $n i32)';
-  // `unroll` vectors per iteration (locals are reused: TurboFan renames them into SSA values)
-  const body = range(unroll).flatMap((u) => {
+  // `unroll` vectors per iteration, each with its own scratch locals, their statements interleaved
+  // one by one (V8 emits them in about that order, so the core sees independent work close together)
+  const per = range(unroll).map((u) => {
+    const bu = b.renamed(`_${u}`);
     const xv = `(v128.load offset=${16 * u} (i32.add (local.get $x) (local.get $i)))`;
     const yv = `(v128.load offset=${16 * u} (i32.add (local.get $y) (local.get $i)))`;
-    return [...math(b, xv, yv, b.t('$res')), `(v128.store offset=${16 * u} (i32.add (local.get $out) (local.get $i)) (local.get $res))`];
+    const res = bu.t('$res');
+    bu.anchorAt = `offset=${16 * u} (i32.add (local.get $out) (local.get $i))`;
+    return [...math(bu, xv, yv, res), `(v128.store offset=${16 * u} (i32.add (local.get $out) (local.get $i)) (local.get ${res}))`];
   });
+  const body = range(Math.max(...per.map((p) => p.length))).flatMap((j) => per.filter((p) => j < p.length).map((p) => p[j]));
   const step = 16 * unroll;
   return `
   ;; ${name}: ${unroll} vector(s) per iteration, so it may touch up to ${step / 4 - 1} floats past n
@@ -475,6 +503,7 @@ function mapFn(name: string, arity: 1 | 2, math: (b: Body, x: string, y: string,
  */
 function geluWithGradFn(): string {
   const b = new Body();
+  b.anchorAt = '(i32.add (local.get $y) (local.get $i))'; // y, stored at the end of the iteration
   const [xv, e, g, cdf] = [b.t('$wx'), b.t('$we'), b.t('$wg'), b.t('$wcdf')];
   const body = [
     `(local.set ${xv} (v128.load (i32.add (local.get $x) (local.get $i))))`,
@@ -553,6 +582,7 @@ function sumRowsFn(): string {
  */
 function biasActFn(): string {
   const b = new Body();
+  b.anchorAt = '(i32.add (local.get $p) (local.get $i))'; // C[r, i], stored at the end of the iteration
   const [z, e, g, cdf, y] = [b.t('$az'), b.t('$ae'), b.t('$ag'), b.t('$acdf'), b.t('$ay')];
   const grad = [
     ...verf(b, `(f32x4.mul ${get(z)} ${b.k(Math.SQRT1_2)})`, e),
