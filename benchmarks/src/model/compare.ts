@@ -75,3 +75,18 @@ export function compareTrain(
     ratio: round(oursTokensPerS / Math.max(one.tokens_per_s, two.tokens_per_s, mixed.tokens_per_s), 3),
   };
 }
+
+/** Per length, the ratio of each round of `compareInfer` and their median (the middle one; the mean
+ *  of the middle two for an even count), rounded like the ratios. */
+export function medianRatios(rounds: readonly InferComparison[]): { seq_len: number; ratios: number[]; median: number }[] {
+  if (rounds.length === 0) return [];
+  return rounds[0].rows.map((row, i) => {
+    const ratios = rounds.map((r) => {
+      const x = r.rows[i];
+      if (x?.seq_len !== row.seq_len) throw new Error(`medianRatios: round lengths differ (${row.seq_len} vs ${x?.seq_len})`);
+      return x.ratio;
+    });
+    const s = [...ratios].sort((p, q) => p - q), m = s.length >> 1;
+    return { seq_len: row.seq_len, ratios, median: round(s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2, 3) };
+  });
+}

@@ -29,3 +29,20 @@ test('bench infer --compare-torch refuses --config (the twin knows the presets o
   assert.equal(r.code, 2, r.stderr);
   assert.match(r.stderr, /--compare-torch compares presets only/);
 });
+
+test('bench infer --compare-torch --rounds 2: each round beside the twin, and the median ratio per length', { skip }, () => {
+  const r = avey(['bench', 'infer', '--preset', 'tiny', '--max-lens', '64', '--repeats', '1', '--warmup-runs', '0', '--warmup-seconds', '0', '--compare-torch', '--rounds', '2', '--json'], { timeoutMs: 300_000 });
+  assert.equal(r.code, 0, r.stderr);
+  const j = JSON.parse(r.stdout) as { rounds: { results: unknown[]; torch: { rows: { seq_len: number; ratio: number }[] } }[]; median_ratio: { seq_len: number; ratios: number[]; median: number }[] };
+  assert.equal(j.rounds.length, 2);
+  const ratios = j.rounds.map((x) => x.torch.rows[0].ratio);
+  assert.deepEqual(j.median_ratio.map((x) => x.seq_len), [64]);
+  assert.deepEqual(j.median_ratio[0].ratios, ratios);
+  assert.ok(Math.abs(j.median_ratio[0].median - (ratios[0] + ratios[1]) / 2) <= 1e-3, JSON.stringify(j.median_ratio));
+});
+
+test('bench infer --rounds without --compare-torch is a usage error that says what to add', () => {
+  const r = avey(['bench', 'infer', '--preset', 'tiny', '--max-lens', '64', '--rounds', '2']);
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stderr, /--rounds repeats the comparison with the PyTorch twin; add --compare-torch/);
+});

@@ -84,38 +84,55 @@ export async function runBenchTrain(args: RawArgs): Promise<void> {
 }
 
 export async function runBenchInfer(args: RawArgs): Promise<void> {
-  const a = args as unknown as RawArgs & ModelArgs & { maxLens: string; repeats: number; warmupRuns: number; warmupSeconds: number; compareTorch: boolean };
+  const a = args as unknown as RawArgs & ModelArgs & { maxLens: string; repeats: number; warmupRuns: number; warmupSeconds: number; compareTorch: boolean; rounds: number };
   if (a.compareTorch) noCustomConfig(a, 'bench infer');
   const seqLens = a.maxLens.split(',').map((x) => Number(x.trim()));
   if (seqLens.length === 0 || seqLens.some((x) => !Number.isInteger(x) || x < 1)) {
     throw new UsageError(`--max-lens expects comma-separated positive whole numbers, e.g. 512,2048,8192; got '${a.maxLens}'.`, 'bench infer');
   }
+  const rounds = a.rounds ?? 1;
+  if (rounds > 1 && !a.compareTorch) throw new UsageError('--rounds repeats the comparison with the PyTorch twin; add --compare-torch (or drop --rounds and use --repeats).', 'bench infer');
   const backend = await setupBackend(a.backend, commandOf(a));
-  const { runInferBench } = await import('@avey/benchmarks');
-  process.stderr.write(`bench infer: ${a.model} ${a.preset}, batch ${a.batch}, lengths ${seqLens.join(', ')} on ${backend}\n`);
-  const r = await runInferBench({ ...modelBenchOptions(a, backend), seqLens, repeats: a.repeats, warmupSeconds: a.warmupSeconds });
-  const torch = a.compareTorch
-    ? (await import('@avey/benchmarks')).compareInfer({ model: a.model, preset: a.preset, batch: a.batch, repeats: a.repeats, warmup: a.warmupRuns, warmupSeconds: a.warmupSeconds }, r.results)
-    : undefined;
+  const bench = await import('@avey/benchmarks');
+  process.stderr.write(`bench infer: ${a.model} ${a.preset}, batch ${a.batch}, lengths ${seqLens.join(', ')} on ${backend}${rounds > 1 ? `, ${rounds} rounds` : ''}\n`);
+  const done: { r: Awaited<ReturnType<typeof bench.runInferBench>>; torch?: ReturnType<typeof bench.compareInfer> }[] = [];
+  for (let i = 0; i < rounds; i++) {
+    if (rounds > 1) process.stderr.write(`round ${i + 1}/${rounds}\n`);
+    const r = await bench.runInferBench({ ...modelBenchOptions(a, backend), seqLens, repeats: a.repeats, warmupSeconds: a.warmupSeconds });
+    const torch = a.compareTorch
+      ? bench.compareInfer({ model: a.model, preset: a.preset, batch: a.batch, repeats: a.repeats, warmup: a.warmupRuns, warmupSeconds: a.warmupSeconds }, r.results)
+      : undefined;
+    done.push({ r, torch });
+    if ('skip' in (torch ?? {})) break; // no twin: one round says all there is
+  }
+  const compared = done.flatMap((d) => (d.torch && !('skip' in d.torch) ? [d.torch] : []));
+  const summary = compared.length > 1 ? bench.medianRatios(compared) : null;
   if (a.json) {
-    process.stdout.write(`${JSON.stringify(torch ? { ...r, torch } : r, null, 2)}\n`);
+    const one = (d: (typeof done)[number]) => (d.torch ? { ...d.r, torch: d.torch } : d.r);
+    process.stdout.write(`${JSON.stringify(done.length === 1 ? one(done[0]) : { rounds: done.map(one), median_ratio: summary }, null, 2)}\n`);
     return;
   }
-  process.stdout.write(`${r.model} ${r.preset} (${formatCount(r.parameters)} parameters) on ${r.env.backend} (${r.env.gemm}), batch ${r.batch}, peak RSS ${r.peak_rss_mb} MB\n`);
-  process.stdout.write(
-    `${formatTable(
-      ['seq_len', 'latency ms (median)', 'min ms', 'tokens/s'],
-      r.results.map((x) => [x.seq_len, Math.round(x.latency_s * 1e4) / 10, Math.round(x.min_latency_s * 1e4) / 10, x.tokens_per_s]),
-    )}\n${r.scaling_exponent !== null ? `latency ∝ seq_len^${r.scaling_exponent}\n` : ''}`,
-  );
-  if (torch && 'skip' in torch) process.stdout.write(`PyTorch twin: skipped, ${torch.skip}\n`);
-  else if (torch) {
-    const { TWIN_CONFIGS } = await import('@avey/benchmarks');
-    process.stdout.write(`PyTorch twin (torch ${torch.torch}, ${torch.blas}; ${twinThreads(torch.twin_threads)}), same run, median latency ms; ratio = avey-ts / fastest twin (< 1: avey-ts faster)\n`);
-    process.stdout.write(`${formatTable(
-      ['seq_len', 'avey-ts', ...TWIN_CONFIGS.map((c) => c.label), 'ratio'],
-      torch.rows.map((x) => [x.seq_len, ...[x.avey_ts_s, x.torch_1t_s, x.torch_2t_s, x.torch_1t_blas2_s].map((v) => Math.round(v * 1e4) / 10), x.ratio]),
-    )}\n`);
+  for (const [i, { r, torch }] of done.entries()) {
+    if (done.length > 1) process.stdout.write(`${i > 0 ? '\n' : ''}round ${i + 1}/${done.length}\n`);
+    process.stdout.write(`${r.model} ${r.preset} (${formatCount(r.parameters)} parameters) on ${r.env.backend} (${r.env.gemm}), batch ${r.batch}, peak RSS ${r.peak_rss_mb} MB\n`);
+    process.stdout.write(
+      `${formatTable(
+        ['seq_len', 'latency ms (median)', 'min ms', 'tokens/s'],
+        r.results.map((x) => [x.seq_len, Math.round(x.latency_s * 1e4) / 10, Math.round(x.min_latency_s * 1e4) / 10, x.tokens_per_s]),
+      )}\n${r.scaling_exponent !== null ? `latency ∝ seq_len^${r.scaling_exponent}\n` : ''}`,
+    );
+    if (torch && 'skip' in torch) process.stdout.write(`PyTorch twin: skipped, ${torch.skip}\n`);
+    else if (torch) {
+      process.stdout.write(`PyTorch twin (torch ${torch.torch}, ${torch.blas}; ${twinThreads(torch.twin_threads)}), same run, median latency ms; ratio = avey-ts / fastest twin (< 1: avey-ts faster)\n`);
+      process.stdout.write(`${formatTable(
+        ['seq_len', 'avey-ts', ...bench.TWIN_CONFIGS.map((c) => c.label), 'ratio'],
+        torch.rows.map((x) => [x.seq_len, ...[x.avey_ts_s, x.torch_1t_s, x.torch_2t_s, x.torch_1t_blas2_s].map((v) => Math.round(v * 1e4) / 10), x.ratio]),
+      )}\n`);
+    }
+  }
+  if (summary) {
+    process.stdout.write(`\nmedian over ${compared.length} rounds, ratio = avey-ts / fastest twin per round (< 1: avey-ts faster)\n`);
+    process.stdout.write(`${formatTable(['seq_len', 'ratio per round', 'median ratio'], summary.map((x) => [x.seq_len, x.ratios.join(' / '), x.median]))}\n`);
   }
 }
 

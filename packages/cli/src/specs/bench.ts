@@ -53,11 +53,13 @@ export const benchCommand: GroupSpec = {
         'warmup-runs': { type: 'number', default: 3, integer: true, min: 0, deprecatedAliases: ['warmup'], describe: 'untimed forwards per length first (the PyTorch twin gets the same)' },
         'warmup-seconds': { type: 'number', default: 2, min: 0, describe: 'keep warming up each length until this many seconds have passed (V8\'s JIT needs ~30 forwards, ~1 s at 128 tokens, to reach its steady state; the PyTorch twin gets the same)' },
         'compare-torch': { type: 'boolean', default: false, describe: 'also run the PyTorch twin (benchmarks/src/model/torch_ref.py) at 1 and 2 threads and at torch 1 + BLAS 2 (every pool pinned), same lengths, and print the ratios to the fastest (needs a python3 with torch; says why when absent)' },
+        rounds: { type: 'number', default: 1, integer: true, min: 1, describe: 'with --compare-torch: this many rounds of avey-ts then the twin, back to back, and the median ratio per length over them (a shared machine\'s speed drifts over minutes; one round can flip a close ratio)' },
       },
       examples: [
         ['$0 bench infer --max-lens 512,2048,8192 --batch 1 --json', 'latency per length as JSON'],
         ['$0 bench infer --model transformer --preset small --max-lens 128,512', 'the Transformer baseline'],
         ['$0 bench infer --max-lens 128,512,2048 --compare-torch', 'beside the PyTorch twin (1 thread, 2 threads, torch 1 + BLAS 2)'],
+        ['$0 bench infer --max-lens 128,512,2048,8192 --compare-torch --rounds 3', 'three rounds of both, and the median ratio per length'],
       ],
       run: async (args) => (await import('../handlers/bench.js')).runBenchInfer(args),
     },
