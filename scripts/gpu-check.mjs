@@ -156,7 +156,7 @@ if (haveAdapter) {
   const ops = o.short ? ['--ops', 'matmul', 'add', '--quick', '--no-peers'] : ['--ops', 'matmul', 'add', 'exp', 'sum'];
   report.bench.ops = aveyJson(['bench', 'ops', '--backends', 'cpu', 'webgpu', ...ops], o.short ? 180 : 240);
   const train = o.short ? ['--preset', 'tiny', '--batch', '1', '--max-len', '64', '--steps', '1'] : ['--preset', 'small', '--batch', '4', '--max-len', '512', '--steps', '3'];
-  const infer = o.short ? ['--preset', 'tiny', '--max-lens', '128', '--repeats', '1'] : ['--preset', 'small', '--max-lens', '512,2048,8192', '--repeats', '3'];
+  const infer = o.short ? ['--preset', 'tiny', '--max-lens', '128', '--repeats', '1', '--warmup-seconds', '2'] : ['--preset', 'small', '--max-lens', '512,2048,8192', '--repeats', '3'];
   for (const backend of ['webgpu', 'cpu']) {
     report.bench[`train_${backend}`] = aveyJson(['bench', 'train', '--model', 'avey-b', ...train, '--backend', backend], o.short ? 180 : 300);
     report.bench[`infer_${backend}`] = aveyJson(['bench', 'infer', '--model', 'avey-b', ...infer, '--backend', backend], o.short ? 180 : 300);

@@ -77,8 +77,8 @@ export interface TrainBenchResult {
 export interface InferBenchOptions extends ModelBenchOptions {
   seqLens: number[];
   /** Timed runs per length (default 3) after `warmup` (default 1) untimed ones, and after at least
-   *  `warmupSeconds` (default 0) of them: at short lengths V8's JIT needs ~30 forwards (~1 s) to
-   *  reach its steady state. */
+   *  `warmupSeconds` (default 0) of them: V8 keeps optimising the model's JavaScript for ~200–300
+   *  forwards (6–8 s at 128 tokens) before its steady state (the CLI's default is 8 s). */
   repeats?: number;
   warmup?: number;
   warmupSeconds?: number;

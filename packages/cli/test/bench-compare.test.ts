@@ -9,7 +9,7 @@ const torch = findTorch();
 const skip = 'skip' in torch ? (process.env.CI ? false : `no PyTorch here: ${torch.skip}`) : false;
 
 test('bench infer --compare-torch: the twin in 3 pinned thread configurations per length, ratio = avey-ts / fastest twin', { skip }, () => {
-  const r = avey(['bench', 'infer', '--preset', 'tiny', '--max-lens', '64,128', '--repeats', '1', '--warmup-runs', '0', '--compare-torch', '--json'], { timeoutMs: 300_000 });
+  const r = avey(['bench', 'infer', '--preset', 'tiny', '--max-lens', '64,128', '--repeats', '1', '--warmup-runs', '0', '--warmup-seconds', '0', '--compare-torch', '--json'], { timeoutMs: 300_000 });
   assert.equal(r.code, 0, r.stderr);
   const j = JSON.parse(r.stdout) as { results: { seq_len: number; latency_s: number }[]; torch: { rows: { seq_len: number; avey_ts_s: number; torch_1t_s: number; torch_2t_s: number; torch_1t_blas2_s: number; ratio: number }[]; blas: string; twin_threads: { torch: number; blas: number | null }[] } };
   assert.deepEqual(j.torch.rows.map((x) => x.seq_len), [64, 128]);

@@ -84,12 +84,12 @@ test('bench train / infer --json report throughput, step time and peak RSS', () 
   const tr = avey(['bench', 'train', '--model', 'transformer', '--batch', '2', '--max-len', '16', '--steps', '1', '--warmup-runs', '0', '--json', '--config', join(TMP, 'tmicro.json')]);
   assert.equal(tr.code, 1, 'a missing --config file is a runtime error');
   assert.match(tr.stderr, /--config '.*tmicro\.json' cannot be read/);
-  const i = avey(['bench', 'infer', '--config', MICRO, '--max-lens', '16,64', '--repeats', '2', '--json', '--backend', 'cpu']);
+  const i = avey(['bench', 'infer', '--config', MICRO, '--max-lens', '16,64', '--repeats', '2', '--warmup-seconds', '0', '--json', '--backend', 'cpu']);
   assert.equal(i.code, 0, i.stderr);
   const ij = JSON.parse(i.stdout) as { results: Array<{ seq_len: number; latency_s: number; tokens_per_s: number }> };
   assert.deepEqual(ij.results.map((x) => x.seq_len), [16, 64]);
   assert.ok(ij.results.every((x) => x.latency_s > 0 && x.tokens_per_s > 0));
-  const text = avey(['bench', 'infer', '--config', MICRO, '--max-lens', '16', '--repeats', '1', '--backend', 'cpu']);
+  const text = avey(['bench', 'infer', '--config', MICRO, '--max-lens', '16', '--repeats', '1', '--warmup-seconds', '0', '--backend', 'cpu']);
   assert.equal(text.code, 0, text.stderr);
   assert.match(text.stdout, /seq_len\s+latency ms \(median\)\s+min ms\s+tokens\/s\n-+/);
   const bad = avey(['bench', 'infer', '--max-lens', '16,abc']);

@@ -51,7 +51,7 @@ export const benchCommand: GroupSpec = {
         batch: { type: 'number', default: 1, integer: true, min: 1, describe: 'sequences per forward' },
         repeats: { type: 'number', default: 5, integer: true, min: 1, describe: 'timed forwards per length (the median is reported)' },
         'warmup-runs': { type: 'number', default: 3, integer: true, min: 0, deprecatedAliases: ['warmup'], describe: 'untimed forwards per length first (the PyTorch twin gets the same)' },
-        'warmup-seconds': { type: 'number', default: 2, min: 0, describe: 'keep warming up each length until this many seconds have passed (V8\'s JIT needs ~30 forwards, ~1 s at 128 tokens, to reach its steady state; the PyTorch twin gets the same)' },
+        'warmup-seconds': { type: 'number', default: 8, min: 0, describe: 'keep warming up each length until this many seconds have passed (V8 keeps optimising the model\'s JavaScript for ~200–300 forwards, 6–8 s at 128 tokens, before its steady state; the PyTorch twin gets the same)' },
         'compare-torch': { type: 'boolean', default: false, describe: 'also run the PyTorch twin (benchmarks/src/model/torch_ref.py) at 1 and 2 threads and at torch 1 + BLAS 2 (every pool pinned), same lengths, and print the ratios to the fastest (needs a python3 with torch; says why when absent)' },
         rounds: { type: 'number', default: 1, integer: true, min: 1, describe: 'with --compare-torch: this many rounds of avey-ts then the twin, back to back, and the median ratio per length over them (a shared machine\'s speed drifts over minutes; one round can flip a close ratio)' },
       },
