@@ -204,7 +204,9 @@ const gcd = (x: number, y: number): number => (y === 0 ? x : gcd(y, x % y));
  * per row of tiles: among the splits into 2^i × 2^j tiles, the one with the least packing traffic,
  * ∝ M·(tiles across) + N·(tiles down), wins (ties: fewer tiles). A tall, narrow C (the MLM head's
  * gradients, 2048 × 256 with K = 8192) is then cut into row bands that pack A once, where cutting
- * its columns first packed A four times.
+ * its columns first packed A four times. (A prepacked job, threads.ts, packs each operand once
+ * whatever the split; there the split only shapes the tiles, and row bands, column bands and
+ * squarer tiles measured the same at 512³ and 1024³.)
  */
 export function tileShape(batch: number, M: number, N: number, want: number, NC: number, MR: number): { mb: number; nb: number } {
   const Mp = roundUp(M, MR), ldc = roundUp(N, NR);
