@@ -279,9 +279,15 @@ class GemmPool {
       // let a worker that waits on this thread's pack tasks, or takes tiles, finish; then rethrow
       Atomics.store(ctl, PACKED, RELEASED);
       Atomics.store(ctl, TILE, RELEASED);
-      if (Atomics.compareExchange(ctl, STATE, seq * 4, seq * 4 + 2) !== seq * 4) while (Atomics.load(ctl, DONE) !== seq) Atomics.wait(ctl, DONE, Atomics.load(ctl, DONE), 1000);
+      this.finish(seq);
       throw e;
     }
+    this.finish(seq);
+  }
+
+  /** Closes job `seq`: at once if no worker joined it, else when the worker that did is done. */
+  private finish(seq: number): void {
+    const { ctl } = this;
     if (Atomics.compareExchange(ctl, STATE, seq * 4, seq * 4 + 2) === seq * 4) return; // nobody joined
     for (;;) {
       const d = Atomics.load(ctl, DONE);
