@@ -14,7 +14,7 @@ import { binaryExpr, reduceSpec, unaryExpr } from './exprs.js';
 import { envVar } from './host.js';
 import { gatherInto, scatterAddInto, topkInto } from './index-ops.js';
 import { sgemmBatched } from './sgemm.js';
-import { installWasmKernels, wasmTensorHeap, type WasmHeap, wasmAdamWF32, type AdamWStepF64, wasmBinaryF32, wasmBinaryRowsF32, wasmKernelsAvailable, wasmRowScalarF32, wasmColSumF32, wasmCopyRowsF32, wasmMaxRowsF32, wasmSumRowsF32, wasmUnaryF32, type WasmBinaryOp, type WasmUnaryOp } from './wasm/index.js';
+import { installWasmKernels, wasmTensorHeap, type WasmHeap, wasmAdamWF32, type AdamWStepF64, wasmBinaryF32, wasmBinaryRowsF32, wasmKernelsAvailable, wasmRowScalarF32, wasmColSumF32, wasmCopyRowsF32, wasmMaxRowsF32, wasmSumRowsF32, wasmUnaryF32, type WasmBinaryOp, type WasmUnaryOp, releasePacked } from './wasm/index.js';
 
 // float32 GEMM: the WebAssembly SIMD kernels (docs/cpu-kernels.md) whenever the engine has SIMD128,
 // else the blocked plain-JS loop. AVEY_CPU_GEMM=js keeps the JS loop (to compare, or to debug).
@@ -183,6 +183,7 @@ export class CpuBackend implements Backend {
   free(buffer: BackendBuffer): void {
     if (!(buffer instanceof CpuBuffer) || buffer.freed) return;
     buffer.freed = true;
+    releasePacked(buffer); // packed copies of it (a weight's, wasm/packed-cache.ts)
     this.bytes -= buffer.size * bytesPerElement(buffer.dtype);
     const old = buffer.data;
     buffer.data = allocArray(buffer.dtype, 0);

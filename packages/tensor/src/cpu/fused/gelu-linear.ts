@@ -132,7 +132,7 @@ function linearActCpu(x: Tensor, w: Tensor, b: Tensor | null, act: GemmActivatio
     const d = withGrad ? backend.takeArray('float32', R * outF) as Float32Array : null;
     wasmSgemmBiasAct(R, outF, inF, X, xc.offset, inF, false, W, wc.offset, ldb, transB, y, 0,
       bc === null ? null : backend.dataOf(bc.storage.buffer) as Float32Array, bc === null ? 0 : bc.offset,
-      act, d, 0);
+      act, d, 0, wc === w ? w.storage.buffer : null); // w's storage never changes: op(B) may be cached
     const shape = [...x.shape.slice(0, -1), outF];
     return {
       y: Tensor.fromBuffer(backend, backend.adopt('float32', y), shape),

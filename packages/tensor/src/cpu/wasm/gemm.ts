@@ -20,6 +20,7 @@
 import { BackendError } from '../../errors.js';
 import { NR } from './kernels.gen.js';
 import { wasmRuntime } from './runtime.js';
+import { dropPacked, packedOperand } from './packed-cache.js';
 import { maxTileThreads, runTileJob } from './threads.js';
 
 /** Multiply-adds from which a GEMM is split among threads (below, waking a worker costs more). */
@@ -123,7 +124,7 @@ export function wasmSgemmBatched(
   b: Float32Array, bOff: number, bStride: number, ldb: number, transB: boolean,
   c: Float32Array, cOff: number,
 ): void {
-  gemm(batch, M, N, K, a, aOff, aStride, lda, transA, b, bOff, bStride, ldb, transB, c, cOff, null);
+  gemm(batch, M, N, K, a, aOff, aStride, lda, transA, b, bOff, bStride, ldb, transB, c, cOff, null, null);
 }
 
 /** What the GEMM epilogue applies to C = op(A)·op(B) (see `wasmSgemmBiasAct`). */
@@ -135,7 +136,9 @@ export type GemmActivation = 'none' | 'gelu' | 'geluGrad';
  * K block, while it is in cache, instead of in separate passes over C. 'geluGrad' also writes
  * D[M,N] = Φ(z) + z·φ(z) (z = the pre-activation) to d[dOff…]. The bits are those of `wasmSgemm`
  * followed by a float32 bias add and `wasmUnaryF32('gelu')` / `wasmGeluWithGradF32`. Needs
- * M, N, K ≥ 1 (every size runs on wasm, whatever the small-problem threshold).
+ * M, N, K ≥ 1 (every size runs on wasm, whatever the small-problem threshold). `bConst`: an
+ * object that stands for B's contents and that the caller guarantees never change while it lives
+ * (a tensor's storage): op(B) is then packed once and reused by later calls (packed-cache.ts).
  */
 export function wasmSgemmBiasAct(
   M: number, N: number, K: number,
@@ -143,10 +146,11 @@ export function wasmSgemmBiasAct(
   b: Float32Array, bOff: number, ldb: number, transB: boolean,
   c: Float32Array, cOff: number,
   bias: Float32Array | null, biasOff: number, act: GemmActivation, d: Float32Array | null = null, dOff = 0,
+  bConst: object | null = null,
 ): void {
   if (!(M >= 1 && N >= 1 && K >= 1)) throw new BackendError('sgemm', `wasmSgemmBiasAct needs M, N, K >= 1, got ${M}, ${N}, ${K}`);
   if (act === 'geluGrad' && d === null) throw new BackendError('sgemm', "wasmSgemmBiasAct: 'geluGrad' needs the output d");
-  gemm(1, M, N, K, a, aOff, 0, lda, transA, b, bOff, 0, ldb, transB, c, cOff, { bias, biasOff, act, d, dOff });
+  gemm(1, M, N, K, a, aOff, 0, lda, transA, b, bOff, 0, ldb, transB, c, cOff, { bias, biasOff, act, d, dOff }, bConst);
 }
 
 /**
@@ -164,7 +168,7 @@ export function wasmSgemmGroupMax(
   if (!(S >= 1 && Number.isInteger(S) && N % S === 0)) throw new BackendError('sgemm', `wasmSgemmGroupMax: N = ${N} is not a multiple of S = ${S}`);
   if (!(M >= 1 && N >= 1 && K >= 1)) throw new BackendError('sgemm', `wasmSgemmGroupMax needs M, N, K >= 1, got ${M}, ${N}, ${K}`);
   gemm(batch, M, N, K, a, aOff, aStride, lda, transA, b, bOff, bStride, ldb, transB, g, gOff,
-    { bias: null, biasOff: 0, act: 'none', d: null, dOff: 0, groupS: S });
+    { bias: null, biasOff: 0, act: 'none', d: null, dOff: 0, groupS: S }, null);
 }
 
 /**
@@ -183,7 +187,7 @@ export function wasmSgemmGroupMaxSym(
   if (!(S >= 1 && Number.isInteger(S) && M % S === 0)) throw new BackendError('sgemm', `wasmSgemmGroupMaxSym: M = ${M} is not a multiple of S = ${S}`);
   if (!(M >= 1 && K >= 1)) throw new BackendError('sgemm', `wasmSgemmGroupMaxSym needs M, K >= 1, got ${M}, ${K}`);
   gemm(batch, M, M, K, x, xOff, xStride, ldx, false, x, xOff, xStride, ldx, true, g, gOff,
-    { bias: null, biasOff: 0, act: 'none', d: null, dOff: 0, groupS: S, sym: true });
+    { bias: null, biasOff: 0, act: 'none', d: null, dOff: 0, groupS: S, sym: true }, null);
 }
 
 interface Epilogue {
@@ -234,7 +238,7 @@ function gemm(
   batch: number, M: number, N: number, K: number,
   a: Float32Array, aOff: number, aStride: number, lda: number, transA: boolean,
   b: Float32Array, bOff: number, bStride: number, ldb: number, transB: boolean,
-  c: Float32Array, cOff: number, epi: Epilogue | null,
+  c: Float32Array, cOff: number, epi: Epilogue | null, bConst: object | null,
 ): void {
   if (M === 0 || N === 0 || batch === 0) return;
   if (K === 0) {
@@ -286,10 +290,15 @@ function gemm(
   const Mp = roundUp(M, MR);
   const prepackBytes = 4 * K * (nA * Mp + nB * ldc);
   const pre = !sym && batch * Math.ceil(M / mb) * Math.ceil(N / nb) > 1 && prepackBytes <= PREPACK_MAX_BYTES;
-  if (pre) MCj = Math.max(MR, Math.floor(MCj / MR) * MR); // row blocks start on sliver boundaries
-  const mcMax = roundUp(Math.min(MCj, mb), MR); // packed rows: whole slivers
-  const paBytes = align(4 * ((pre ? 0 : mcMax * kcMax) + MR * NR)), pbBytes = pre ? 0 : align(4 * kcMax * nb);
   const heap = rt.heap;
+  // a constant op(B) (packed-cache.ts): its cached packed copy, or a new one that this call fills
+  const constLayout = bConst !== null && batch === 1 && !sym ? `${bOff},${ldb},${transB ? 1 : 0},${N},${K},${KC}` : '';
+  const cached = constLayout !== '' && bConst !== null ? packedOperand(heap, bConst, constLayout, K * ldc) : null;
+  // what runTiles packs up front (bits, threads.ts TileJob.pre): 1 op(A), 2 op(B); 4 op(B) is cached
+  const preBits = cached === null ? (pre ? 3 : 0) : (pre ? 1 : 0) | (cached.ready ? 4 : 2);
+  if (preBits & 1) MCj = Math.max(MR, Math.floor(MCj / MR) * MR); // row blocks start on sliver boundaries
+  const mcMax = roundUp(Math.min(MCj, mb), MR); // packed rows: whole slivers
+  const paBytes = align(4 * ((preBits & 1 ? 0 : mcMax * kcMax) + MR * NR)), pbBytes = preBits & 6 ? 0 : align(4 * kcMax * nb);
 
   // Operands that are views of wasm memory (tensor storage, heap.ts) are used where they are, at any
   // row stride; others are copied into the scratch area. C (and D) are written in place when they
@@ -316,8 +325,8 @@ function gemm(
   const oPA = oG + (groupS > 0 ? align(4 * batch * M * (N / groupS)) : 0);
   const oPB = oPA + threads * paBytes;
   const oAP = oPB + threads * pbBytes;                     // prepacked op(A), then op(B)
-  const oBP = oAP + (pre ? align(4 * K * nA * Mp) : 0);
-  const S0 = rt.scratch(oBP + (pre ? align(4 * K * nB * ldc) : 0), 'sgemm');
+  const oBP = oAP + (preBits & 1 ? align(4 * K * nA * Mp) : 0);
+  const S0 = rt.scratch(oBP + (cached === null && pre ? align(4 * K * nB * ldc) : 0), 'sgemm');
   const f32 = rt.f32;
 
   const pBias = S0 + oBias, pG = S0 + oG;
@@ -334,7 +343,7 @@ function gemm(
     aBs = nA === 1 ? 0 : aBytes;
     for (let i = 0; i < nA; i++) lda2 = copyIn(f32, a, aOff + i * aStride, aRows, aCols, lda, sa.dense, pA + i * aBytes);
   }
-  if (bHeap < 0) {
+  if (bHeap < 0 && cached?.ready !== true) { // (a cached op(B) is not read)
     pB = S0 + oB;
     bBs = nB === 1 ? 0 : bBytes;
     for (let i = 0; i < nB; i++) ldb2 = copyIn(f32, b, bOff + i * bStride, bRows, bCols, ldb, sb.dense, pB + i * bBytes);
@@ -343,12 +352,18 @@ function gemm(
   const aRs = transA ? 4 : 4 * lda2, aCs = transA ? 4 * lda2 : 4;
   const bRs = transB ? 4 * ldb2 : 4, bCs = transB ? 4 : 4 * ldb2;
 
-  runTileJob(rt, {
+  const job = {
     pA, aRs, aCs, pB, bRs, bCs, pC, ldc: tileC > 0 ? nb : ldc, M, N, K, KC, mb, nb, pPA: S0 + oPA, paBytes, pPB: S0 + oPB, pbBytes, MC: MCj,
     batch, aBs, bBs, cBs,
     epi: epiMode, pBias, pD, S: groupS, pG, sym: sym ? 1 : 0, tileC,
-    pre: pre ? 1 : 0, pAP: S0 + oAP, pBP: S0 + oBP,
-  }, threads > 1);
+    pre: preBits, pAP: S0 + oAP, pBP: cached === null ? S0 + oBP : cached.ptr,
+  };
+  try {
+    runTileJob(rt, job, threads > 1);
+  } catch (e) {
+    if (cached !== null && !cached.ready && bConst !== null) dropPacked(bConst, constLayout); // maybe half filled
+    throw e;
+  }
 
   const out = rt.f32; // the job does not grow memory, but re-read the view anyway
   const copyOut = (p: number, dst: Float32Array, dstOff: number): void => {

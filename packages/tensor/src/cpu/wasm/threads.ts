@@ -12,7 +12,8 @@
 // Prepacked jobs (`pre`) pack each operand once instead, in a first phase whose tasks (row blocks of
 // op(A), column blocks of op(B), per K block) the threads take from a second counter (PACK); a thread
 // that finds none left waits for PACKED = the task count, then the tiles read the packed blocks in
-// place. The packed bytes are the same either way, so the results are too.
+// place. The packed bytes are the same either way, so the results are too. A constant op(B) (a
+// weight, packed-cache.ts) may come already packed: then it has no pack tasks.
 // MaxSim jobs (S > 0) reduce each tile as it is computed, in a per-thread C buffer; for a symmetric
 // C = X·Xᵀ (`sym`) only the tiles on and above the diagonal run, and each one above it also gives
 // the maxima of its mirror tile from its columns.
@@ -99,10 +100,12 @@ export interface TileJob {
   /** > 0 (MaxSim jobs, whose C is not an output): each thread computes a tile into its own C
    *  buffer of `tileC` bytes at pC + t·tileC, row stride ldc (= nb), instead of into a whole C */
   tileC: number;
-  /** 1: each operand is packed once, before the tiles (not with `sym`; MC a multiple of MR). Per
-   *  distinct problem i (one when the operand's batch stride is 0) and K block pc (kc deep), op(A)
-   *  is packed at pAP + 4·(i·Mp·K + Mp·pc) as ⌈M/MR⌉ slivers of kc × MR, op(B) at pBP + 4·(i·Np·K +
-   *  Np·pc) as ⌈N/NR⌉ slivers of kc × NR (Mp, Np: M, N rounded up to MR, NR) */
+  /** Bits: 1 op(A) and 2 op(B) are packed once, before the tiles (not with `sym`; with 1, MC is a
+   *  multiple of MR); 4 op(B) is already packed (a cached constant). Per distinct problem i (one
+   *  when the operand's batch stride is 0) and K block pc (kc deep), op(A) is packed at pAP +
+   *  4·(i·Mp·K + Mp·pc) as ⌈M/MR⌉ slivers of kc × MR, op(B) at pBP + 4·(i·Np·K + Np·pc) as ⌈N/NR⌉
+   *  slivers of kc × NR (Mp, Np: M, N rounded up to MR, NR). Without 1 (2 and 4), tiles pack op(A)
+   *  per tile into PA_t. */
   pre: number; pAP: number; pBP: number;
 }
 
@@ -138,9 +141,9 @@ function runTiles(k, ctl, P, t) {
   const S = P[26], pG0 = P[27], gld = S > 0 ? N / S : 0, sym = P[${SYM}], tileC = P[${TILE_C}];
   const pre = P[${PRE}], pAP = P[${PAP}], pBP = P[${PBP}];
   const MR = k.mr.value, Mp = Math.ceil(M / MR) * MR, Np = Math.ceil(N / ${NR}) * ${NR};
-  if (pre) { // phase 1: the pack tasks, per distinct problem and K block: MC rows of op(A), ${PACK_B_COLS} columns of op(B)
+  if (pre & 3) { // phase 1: the pack tasks, per distinct problem and K block: MC rows of op(A), ${PACK_B_COLS} columns of op(B)
     const nkb = Math.ceil(K / KC), ca = Math.ceil(M / MC), cb = Math.ceil(N / ${PACK_B_COLS});
-    const tA = (aBs === 0 ? 1 : batch) * nkb * ca, total = tA + (bBs === 0 ? 1 : batch) * nkb * cb;
+    const tA = pre & 1 ? (aBs === 0 ? 1 : batch) * nkb * ca : 0, total = tA + (pre & 2 ? (bBs === 0 ? 1 : batch) * nkb * cb : 0);
     for (;;) {
       let q = Atomics.add(ctl, ${PACK}, 1);
       if (q >= total) break;
@@ -183,12 +186,12 @@ function runTiles(k, ctl, P, t) {
     for (let pc = 0; pc < K; pc += KC) {
       const kc = Math.min(KC, K - pc);
       let pb = pPB;
-      if (pre) pb = pBb + 4 * (Np * pc + j0 * kc);
+      if (pre & 6) pb = pBb + 4 * (Np * pc + j0 * kc);
       else k.pack_b(pB + j0 * bRs + pc * bCs, bRs, bCs, nr, kc, pPB);
       for (let ic = i0; ic < i1; ic += MC) {
         const mr = Math.min(MC, i1 - ic);
         let pa = pPA, tile = pPA; // a prepacked job's PA_t is just the partial-sliver tile
-        if (pre) pa = pAb + 4 * (Mp * pc + ic * kc);
+        if (pre & 1) pa = pAb + 4 * (Mp * pc + ic * kc);
         else {
           k.pack_a(pA + ic * aRs + pc * aCs, aRs, aCs, mr, kc, pPA);
           tile = pPA + 4 * Math.ceil(mr / MR) * MR * kc; // the spare tile after the packed block
