@@ -50,14 +50,14 @@ export const MUTATIONS = [
   {
     name: 'Sᵀ in gatedMix',
     file: 'src/gated-mix.ts',
-    find: 'return T.cat([T.mul(gate, T.matmul(mix.value, v)), bypass], -1);',
-    replace: 'return T.cat([T.mul(gate, T.matmul(T.transpose(mix.value, -2, -1), v)), bypass], -1);',
+    find: 'const value = kernel ? kernel(z.value, mix.value) : T.gatedMixComposed(z.value, mix.value);',
+    replace: 'const value = T.gatedMixComposed(z.value, T.transpose(mix.value, -2, -1)); void kernel;',
   },
   {
     name: 'mix the gate slice (gate and v swapped in gatedMix)',
     file: 'src/gated-mix.ts',
-    find: 'return T.cat([T.mul(gate, T.matmul(mix.value, v)), bypass], -1);',
-    replace: 'return T.cat([T.mul(v, T.matmul(mix.value, gate)), bypass], -1);',
+    find: 'const value = kernel ? kernel(z.value, mix.value) : T.gatedMixComposed(z.value, mix.value);',
+    replace: 'const value = T.gatedMixComposed(T.cat([T.narrow(z.value, -1, m4, m4), T.narrow(z.value, -1, 0, m4), T.narrow(z.value, -1, 2 * m4, 2 * m4)], -1), mix.value); void kernel;',
   },
   {
     name: 'bottom-k ranker (topk of the smallest scores)',

@@ -10,10 +10,10 @@ import { Variable, ops, record } from '@avey/autograd';
 
 export function gatedMix(z: Variable, mix: Variable): Variable {
   const m4 = z.shape[z.rank - 1] / 4;
-  const value = T.scope(() => {
-    const v = T.narrow(z.value, -1, 0, m4), gate = T.narrow(z.value, -1, m4, m4), bypass = T.narrow(z.value, -1, 2 * m4, 2 * m4);
-    return T.cat([T.mul(gate, T.matmul(mix.value, v)), bypass], -1);
-  });
+  // the backend's fused 'gatedMix' kernel (CPU: S v written into its slot of the output, gate in the
+  // GEMM epilogue) or the composition T.gatedMixComposed: matmul, mul, cat
+  const kernel = T.getKernel('gatedMix', z.backend);
+  const value = kernel ? kernel(z.value, mix.value) : T.gatedMixComposed(z.value, mix.value);
   return record('gatedMix', value, [z, mix], (g, needs) => {
     const v = z.narrow(-1, 0, m4), gate = z.narrow(-1, m4, m4);
     const g1 = g.narrow(-1, 0, m4), g2 = g.narrow(-1, m4, 2 * m4);

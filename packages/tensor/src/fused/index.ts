@@ -11,6 +11,7 @@
 //   softmax.ts        softmaxGrad; softmax / logSoftmax references
 //   cross-entropy.ts  softmaxCrossEntropy, softmaxCrossEntropyGrad
 //   maxsim.ts         matmulGroupMax
+//   gated-mix.ts      gatedMix (an Avey-B layer's [gate ⊙ (S v) ‖ bypass])
 //   adamw.ts          adamw (one optimiser step)
 
 export { geluDerivative, geluGradComposed, geluWithGradComposed, type GeluMath } from './gelu.js';
@@ -19,4 +20,5 @@ export { layerNormComposed, layerNormGradComposed, rmsNormComposed, rmsNormGradC
 export { logSoftmaxComposed, softmaxComposed, softmaxGradComposed } from './softmax.js';
 export { softmaxCrossEntropyComposed, softmaxCrossEntropyGradComposed } from './cross-entropy.js';
 export { matmulGroupMaxComposed } from './maxsim.js';
+export { gatedMixComposed } from './gated-mix.js';
 export { adamwComposed, adamwStep, type AdamWStep } from './adamw.js';

@@ -7,14 +7,16 @@
 //   norms.ts                rmsNorm(Grad), layerNorm(Grad)
 //   loss.ts                 softmaxCrossEntropy(Grad)
 //   matmul-max.ts           matmulGroupMax (MaxSim: grouped max in the GEMM epilogue)
+//   gated-mix.ts            gatedMix (Avey-B: the product into its output slot, the gate in the GEMM epilogue)
 //   adamw.ts                adamw (one optimiser step: wasm SIMD for float32, a host loop for float64)
 
 import {
   geluGradComposed, geluWithGradComposed, layerNormComposed, layerNormGradComposed, linearComposed, linearGeluComposed, logSoftmaxComposed, matmulGroupMaxComposed,
   rmsNormComposed, rmsNormGradComposed, softmaxComposed, softmaxGradComposed, softmaxCrossEntropyComposed,
   softmaxCrossEntropyGradComposed,
-  adamwComposed,
+  adamwComposed, gatedMixComposed,
 } from '../../fused/index.js';
+import { gatedMixCpu } from './gated-mix.js';
 import { adamwCpu } from './adamw.js';
 import { logsumexpComposed } from '../../ops/reduce.js';
 import { registerKernel } from '../../registry.js';
@@ -28,6 +30,7 @@ registerKernel('softmax', 'cpu', (x, axis) => (axis === x.rank - 1 && mapRows(x,
 registerKernel('logSoftmax', 'cpu', (x, axis) => (axis === x.rank - 1 && mapRows(x, logSoftmaxRow)) || logSoftmaxComposed(x, axis));
 registerKernel('logsumexp', 'cpu', (x, axes, keepDim) => logsumexpLast(x, axes, keepDim) ?? logsumexpComposed(x, axes, keepDim));
 registerKernel('linear', 'cpu', (x, w, b) => linearCpu(x, w, b) ?? linearComposed(x, w, b));
+registerKernel('gatedMix', 'cpu', (z, mix) => gatedMixCpu(z, mix) ?? gatedMixComposed(z, mix));
 registerKernel('matmulGroupMax', 'cpu', (a, b, s) => matmulGroupMaxCpu(a, b, s) ?? matmulGroupMaxComposed(a, b, s));
 registerKernel('linearGelu', 'cpu', (x, w, b, g) => linearGeluCpu(x, w, b, g) ?? linearGeluComposed(x, w, b, g));
 registerKernel('softmaxCrossEntropy', 'cpu', (z, y, ig, keep) => softmaxCrossEntropyCpu(z, y, ig, keep ?? false) ?? softmaxCrossEntropyComposed(z, y, ig, keep ?? false));

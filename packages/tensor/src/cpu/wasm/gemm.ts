@@ -154,6 +154,26 @@ export function wasmSgemmBiasAct(
 }
 
 /**
+ * C_i = (op(A_i)·op(B_i)) ⊙ E_i for a batch (operands as `wasmSgemmBatched`), C_i written in place
+ * into c at cOff + i·M·cLd with row stride cLd ≥ N (a view of wasm memory; N a multiple of the
+ * register tile's NR columns), E_i read at e[eOff + i·eStride] with row stride eLd (wasm memory).
+ * The product is multiplied by E block by block, right after each block's last K block, by the
+ * `mul_f32` kernel: bitwise `wasmSgemmBatched` followed by a float32 multiply. Avey-B's gated mix
+ * (gate ⊙ (S v), written straight into its slot of the layer's output) is its user.
+ */
+export function wasmSgemmMulInto(
+  batch: number, M: number, N: number, K: number,
+  a: Float32Array, aOff: number, aStride: number, lda: number, transA: boolean,
+  b: Float32Array, bOff: number, bStride: number, ldb: number, transB: boolean,
+  c: Float32Array, cOff: number, cLd: number,
+  e: Float32Array, eOff: number, eStride: number, eLd: number,
+): void {
+  if (!(M >= 1 && N >= 1 && K >= 1 && batch >= 1)) throw new BackendError('sgemm', `wasmSgemmMulInto needs batch, M, N, K >= 1, got ${batch}, ${M}, ${N}, ${K}`);
+  gemm(batch, M, N, K, a, aOff, aStride, lda, transA, b, bOff, bStride, ldb, transB, c, cOff,
+    { bias: null, biasOff: 0, act: 'none', d: null, dOff: 0, cLd, mul: { e, eOff, eLd, eStride } }, null);
+}
+
+/**
  * MaxSim: G_i[m, q] = max_{j < S} C_i[m, q·S + j] for the batched C_i = op(A_i)·op(B_i) (arguments as
  * `wasmSgemmBatched`), written to g[gOff + (i·M + m)·(N/S) + q]; C itself never leaves wasm memory.
  * The max is the CPU backend's reduction rule (first of tied maxima, NaN wins), so G equals
@@ -192,6 +212,10 @@ export function wasmSgemmGroupMaxSym(
 
 interface Epilogue {
   bias: Float32Array | null; biasOff: number; act: GemmActivation; d: Float32Array | null; dOff: number;
+  /** > 0: C is written in place at this row stride (a heap view, N % NR = 0; not with 'geluGrad') */
+  cLd?: number;
+  /** C ⊙= E after the last K block: E_i at e[eOff + i·eStride], row stride eLd (a heap view) */
+  mul?: { e: Float32Array; eOff: number; eLd: number; eStride: number };
   /** > 0: the MaxSim epilogue instead of writing C (the `c` argument receives G) */
   groupS?: number;
   /** with groupS: A = X, B = Xᵀ (see wasmSgemmGroupMaxSym) */
@@ -304,7 +328,14 @@ function gemm(
   // row stride; others are copied into the scratch area. C (and D) are written in place when they
   // are heap views whose rows need no padding (N % NR == 0), else into scratch and copied out.
   const aHeap = heap.ptr(a, aOff), bHeap = heap.ptr(b, bOff);
-  const cHeap = groupS === 0 && ldc === N ? heap.ptr(c, cOff) : -1;
+  const cLd = epi?.cLd ?? 0; // C in place at its own row stride (wasmSgemmMulInto)
+  const cHeap = groupS === 0 && (ldc === N || cLd > 0) ? heap.ptr(c, cOff) : -1;
+  if (cLd > 0 && !(cHeap >= 0 && ldc === N && cLd >= N && epi?.act !== 'geluGrad')) {
+    throw new BackendError('sgemm', `C with row stride ${cLd} needs a wasm-memory output and N = ${N} a multiple of ${NR}`);
+  }
+  const mul = epi?.mul;
+  const pE = mul === undefined ? 0 : heap.ptr(mul.e, mul.eOff);
+  if (mul !== undefined && pE < 0) throw new BackendError('sgemm', 'the C ⊙ E epilogue needs E in wasm memory');
   const dHeap = epi !== null && epi.act === 'geluGrad' && epi.d !== null && cHeap >= 0 ? heap.ptr(epi.d, epi.dOff) : -1;
   const aBytes = aHeap >= 0 ? 0 : align(4 * sa.floats), bBytes = bHeap >= 0 ? 0 : align(4 * sb.floats);
   const cBytes = align(4 * M * ldc);
@@ -331,7 +362,7 @@ function gemm(
 
   const pBias = S0 + oBias, pG = S0 + oG;
   const pC = cHeap >= 0 ? cHeap : S0 + oC;
-  const cBs = cHeap >= 0 ? 4 * M * N : cBytes;             // byte stride between the batch's C
+  const cBs = cHeap >= 0 ? 4 * M * (cLd > 0 ? cLd : N) : cBytes; // byte stride between the batch's C
   const pD = dHeap >= 0 ? dHeap : S0 + oD;
   if (epi !== null && epi.bias !== null) {
     f32.set(epi.bias.subarray(epi.biasOff, epi.biasOff + N), pBias >> 2);
@@ -353,10 +384,11 @@ function gemm(
   const bRs = transB ? 4 * ldb2 : 4, bCs = transB ? 4 : 4 * ldb2;
 
   const job = {
-    pA, aRs, aCs, pB, bRs, bCs, pC, ldc: tileC > 0 ? nb : ldc, M, N, K, KC, mb, nb, pPA: S0 + oPA, paBytes, pPB: S0 + oPB, pbBytes, MC: MCj,
+    pA, aRs, aCs, pB, bRs, bCs, pC, ldc: tileC > 0 ? nb : cLd > 0 ? cLd : ldc, M, N, K, KC, mb, nb, pPA: S0 + oPA, paBytes, pPB: S0 + oPB, pbBytes, MC: MCj,
     batch, aBs, bBs, cBs,
     epi: epiMode, pBias, pD, S: groupS, pG, sym: sym ? 1 : 0, tileC,
     pre: preBits, pAP: S0 + oAP, pBP: cached === null ? S0 + oBP : cached.ptr,
+    pE: Math.max(pE, 0), eRs: mul === undefined ? 0 : 4 * mul.eLd, eBs: mul === undefined ? 0 : 4 * mul.eStride,
   };
   try {
     runTileJob(rt, job, threads > 1);

@@ -13,7 +13,7 @@ import { NR } from './kernels.gen.js';
 
 export type { WasmHeap } from './heap.js';
 
-export { wasmSgemm, wasmSgemmBatched, wasmSgemmBiasAct, wasmSgemmGroupMax, wasmSgemmGroupMaxSym, type GemmActivation, setWasmGemmBlocking, getWasmGemmBlocking, type GemmBlocking } from './gemm.js';
+export { wasmSgemm, wasmSgemmBatched, wasmSgemmBiasAct, wasmSgemmGroupMax, wasmSgemmGroupMaxSym, wasmSgemmMulInto, type GemmActivation, setWasmGemmBlocking, getWasmGemmBlocking, type GemmBlocking } from './gemm.js';
 export { wasmBinaryF32, wasmBinaryRowsF32, wasmUnaryF32, wasmSumRowsF32, wasmMaxRowsF32, wasmGeluWithGradF32, wasmSoftmaxRowsF32, wasmScaleRowsF32, wasmRowScalarF32, wasmColSumF32, wasmAdamWF32, wasmRmsScaleF32, wasmRmsGradF32, wasmRmsSumSqF32, wasmRmsGradSumsF32, wasmCopyRowsF32, type AdamWStepF64, type WasmBinaryOp, type WasmUnaryOp } from './elementwise.js';
 export { setWasmGemmThreads, wasmGemmThreads } from './threads.js';
 export { releasePacked, packCacheStats, setPackCacheLimit, packCacheLimit } from './packed-cache.js';

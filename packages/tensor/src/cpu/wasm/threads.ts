@@ -40,9 +40,9 @@ const RELEASED = 0x3fffffff;
 const CTL_INTS = 8;
 // parameter words (Uint32Array indices, after the control words): 0…27 a tile job, 28 the job kind
 // (0 = GEMM tiles, else a row job's kernel, ROW_KERNELS), 29…39 the row job, 40…44 the tile job's
-// `sym`, `tileC`, `pre`, `pAP`, `pBP`
-const NPARAM = 45;
-const SYM = 40, TILE_C = 41, PRE = 42, PAP = 43, PBP = 44;
+// `sym`, `tileC`, `pre`, `pAP`, `pBP`, 45…47 its `pE`, `eRs`, `eBs`
+const NPARAM = 48;
+const SYM = 40, TILE_C = 41, PRE = 42, PAP = 43, PBP = 44, PE = 45, ERS = 46, EBS = 47;
 /** Columns of op(B) per pack task of a prepacked job (a multiple of NR). */
 const PACK_B_COLS = 128;
 const KIND = 28;
@@ -107,6 +107,9 @@ export interface TileJob {
    *  slivers of kc × NR (Mp, Np: M, N rounded up to MR, NR). Without 1 (2 and 4), tiles pack op(A)
    *  per tile into PA_t. */
   pre: number; pAP: number; pBP: number;
+  /** > 0: after its last K block each C block is multiplied by E's (kernel `mul_f32`, row by row);
+   *  E of problem b at pE + b·eBs, row stride eRs (bytes) */
+  pE: number; eRs: number; eBs: number;
 }
 
 /** The tile loop, as source so that the worker (eval'd code, no module imports) runs the same code.
@@ -139,7 +142,7 @@ function runTiles(k, ctl, P, t) {
   const pPA = P[14] + t * P[15], pPB = P[16] + t * P[17];
   const batch = P[19], aBs = P[20], bBs = P[21], cBs = P[22], epi = P[23], pBias = P[24], pD0 = P[25];
   const S = P[26], pG0 = P[27], gld = S > 0 ? N / S : 0, sym = P[${SYM}], tileC = P[${TILE_C}];
-  const pre = P[${PRE}], pAP = P[${PAP}], pBP = P[${PBP}];
+  const pre = P[${PRE}], pAP = P[${PAP}], pBP = P[${PBP}], pE0 = P[${PE}], eRs = P[${ERS}], eBs = P[${EBS}];
   const MR = k.mr.value, Mp = Math.ceil(M / MR) * MR, Np = Math.ceil(N / ${NR}) * ${NR};
   if (pre & 3) { // phase 1: the pack tasks, per distinct problem and K block: MC rows of op(A), ${PACK_B_COLS} columns of op(B)
     const nkb = Math.ceil(K / KC), ca = Math.ceil(M / MC), cb = Math.ceil(N / ${PACK_B_COLS});
@@ -198,6 +201,9 @@ function runTiles(k, ctl, P, t) {
         }
         const cp = pC + 4 * (tileC > 0 ? (ic - i0) * ldc : ic * ldc + j0); // C block (ic, j0)
         k.macro(pa, pb, cp, mr, nrp, kc, 4 * ldc, pc > 0 ? 1 : 0, tile);
+        if (pE0 !== 0 && pc + kc >= K) {
+          for (let r = 0, cr = cp, er = pE0 + bi * eBs + ic * eRs + 4 * j0; r < mr; r++, cr += 4 * ldc, er += eRs) k.mul_f32(cr, er, cr, nr);
+        }
         if (epi !== 0 && pc + kc >= K) k.bias_act(cp, 4 * ldc, mr, nrp, pBias + 4 * j0, epi, pD0 + bi * cBs + 4 * (ic * ldc + j0));
         if (S > 0 && pc + kc >= K) k.group_max(cp, 4 * ldc, mr, nr, S, pG0 + 4 * ((bi * M + ic) * gld + j0 / S), 4 * gld);
         if (sym && ti !== tj && pc + kc >= K) k.group_max_cols(cp, 4 * ldc, mr, nr, S, pG0 + 4 * ((bi * M + j0) * gld + ic / S), 4 * gld);
@@ -306,7 +312,7 @@ function writeParams(P: Uint32Array, job: TileJob): void {
   P[12] = job.mb; P[13] = job.nb; P[14] = job.pPA; P[15] = job.paBytes; P[16] = job.pPB; P[17] = job.pbBytes; P[18] = job.MC;
   P[19] = job.batch; P[20] = job.aBs; P[21] = job.bBs; P[22] = job.cBs; P[23] = job.epi; P[24] = job.pBias; P[25] = job.pD;
   P[26] = job.S; P[27] = job.pG; P[KIND] = 0; P[SYM] = job.sym; P[TILE_C] = job.tileC;
-  P[PRE] = job.pre; P[PAP] = job.pAP; P[PBP] = job.pBP;
+  P[PRE] = job.pre; P[PAP] = job.pAP; P[PBP] = job.pBP; P[PE] = job.pE; P[ERS] = job.eRs; P[EBS] = job.eBs;
 }
 
 function writeRowParams(P: Uint32Array, job: RowJob): void {
