@@ -26,6 +26,8 @@ if (selected.length === 0) {
 const concurrency = process.env.TEST_CONCURRENCY ?? '2';
 const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, ...selected], {
   stdio: 'inherit',
-  env: { ...process.env, TSX_TSCONFIG_PATH: undefined },
+  // two files run at once on a 2-core machine: GEMM workers that poll between jobs (AVEY_CPU_SPIN_US,
+  // cpu/wasm/threads.ts) would take the core the other file's main thread needs, so they sleep at once
+  env: { ...process.env, TSX_TSCONFIG_PATH: undefined, AVEY_CPU_SPIN_US: process.env.AVEY_CPU_SPIN_US ?? '0' },
 });
 process.exit(r.status ?? 1);

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import {
-  WASM_GEMM_NR, getWasmGemmBlocking, installWasmKernels, setWasmGemmBlocking, setWasmGemmThreads, wasmGemmThreads, wasmKernelsAvailable, wasmSgemm,
+  WASM_GEMM_NR, getWasmGemmBlocking, installWasmKernels, setWasmGemmBlocking, setWasmGemmThreads, setWasmWorkerSpin, wasmGemmThreads, wasmKernelsAvailable, wasmSgemm,
   wasmUnavailableReason,
 } from '../src/cpu/wasm/index.js';
 import { getSgemmImpl, setSgemmImpl, sgemm } from '../src/cpu/sgemm.js';
@@ -194,6 +194,36 @@ test('wasm sgemm: 1 and 2 threads give bitwise identical results (tiles sum K bl
   // (without SharedArrayBuffer, as in wasm-private-memory.test.ts, the GEMM has one thread)
   assert.equal(wasmGemmThreads(), typeof SharedArrayBuffer === 'undefined' ? 1 : 2, 'node:worker_threads and shared wasm memory are available on Node 20');
   setWasmGemmThreads(null);
+});
+
+test('wasm sgemm: the worker sleeping at once or polling between jobs gives the same results; a bad AVEY_CPU_SPIN_US is an error', { skip }, async () => {
+  const c = makeCase(200, 300, 150, false, true, 0, 0, 0, 0, 0, 9);
+  const run = (): Float32Array => {
+    const out = new Float32Array(200 * 300);
+    wasmSgemm(200, 300, 150, c.a, c.aOff, c.lda, c.transA, c.b, c.bOff, c.ldb, c.transB, out, 0);
+    return out;
+  };
+  try {
+    setWasmGemmThreads(2);
+    setWasmWorkerSpin(0);
+    const asleep = [run(), run()];
+    setWasmWorkerSpin(5000);
+    const polling = [run(), run()];
+    await new Promise((r) => setTimeout(r, 20)); // past the polling window: the worker sleeps again
+    assert.deepEqual(polling[0], asleep[0]);
+    assert.deepEqual(polling[1], asleep[0]);
+    assert.deepEqual(asleep[1], asleep[0]);
+    assert.deepEqual(run(), asleep[0], 'a job after the worker went back to sleep');
+  } finally {
+    setWasmWorkerSpin(null);
+    setWasmGemmThreads(null);
+  }
+  const { spawnSync } = await import('node:child_process');
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '-e',
+    "import * as T from './src/index.ts'; const a = T.randn([512, 512]); T.matmul(a, a).dataSync();"],
+  { cwd: new URL('..', import.meta.url).pathname, env: { ...process.env, AVEY_CPU_SPIN_US: 'soon' }, encoding: 'utf8' });
+  assert.notEqual(r.status, 0);
+  assert.match(r.stderr, /AVEY_CPU_SPIN_US: must be a number of µs ≥ 0, got 'soon'/);
 });
 
 test('wasm sgemm tiling: whole register tiles, panels within NC, enough tiles for the threads, A packed once for a tall narrow C', () => {

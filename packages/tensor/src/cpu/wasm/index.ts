@@ -15,7 +15,7 @@ export type { WasmHeap } from './heap.js';
 
 export { wasmSgemm, wasmSgemmBatched, wasmSgemmBiasAct, wasmSgemmGroupMax, wasmSgemmGroupMaxSym, wasmSgemmMulInto, type GemmActivation, setWasmGemmBlocking, getWasmGemmBlocking, type GemmBlocking } from './gemm.js';
 export { wasmBinaryF32, wasmBinaryRowsF32, wasmUnaryF32, wasmSumRowsF32, wasmMaxRowsF32, wasmGeluWithGradF32, wasmSoftmaxRowsF32, wasmScaleRowsF32, wasmRowScalarF32, wasmColSumF32, wasmAdamWF32, wasmRmsScaleF32, wasmRmsGradF32, wasmRmsSumSqF32, wasmRmsGradSumsF32, wasmCopyRowsF32, type AdamWStepF64, type WasmBinaryOp, type WasmUnaryOp } from './elementwise.js';
-export { setWasmGemmThreads, wasmGemmThreads } from './threads.js';
+export { setWasmGemmThreads, setWasmWorkerSpin, wasmGemmThreads } from './threads.js';
 export { releasePacked, packCacheStats, setPackCacheLimit, packCacheLimit } from './packed-cache.js';
 export { NR as WASM_GEMM_NR } from './kernels.gen.js';
 
