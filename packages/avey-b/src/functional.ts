@@ -1,6 +1,6 @@
 // Small differentiable building blocks with the official numerics (torch semantics).
 import * as T from '@avey/tensor';
-import { record, type Variable } from '@avey/autograd';
+import { constant, isGradEnabled, record, type Variable } from '@avey/autograd';
 
 /** ‖x‖₂ over the last axis, keepDim: (…, 1). The sum is clamped at 1e-30 before the sqrt so that
  *  an all-zero row has a zero (not NaN) gradient, like torch's norm backward; the clamp changes
@@ -9,8 +9,13 @@ export function safeL2Norm(x: Variable): Variable {
   return x.square().sum(-1, true).maximum(1e-30).sqrt();
 }
 
-/** F.normalize(x, p=2, dim=-1): x / max(‖x‖₂, eps). */
+/** F.normalize(x, p=2, dim=-1): x / max(‖x‖₂, eps). Without a tape, the backend's fused
+ *  'normalizeL2' kernel (the same value as the composition, bit for bit on the CPU). */
 export function normalizeL2(x: Variable, eps = 1e-12): Variable {
+  if (!(isGradEnabled() && x.requiresGrad)) {
+    const k = T.getKernel('normalizeL2', x.backend);
+    return constant(k ? k(x.value, eps) : T.normalizeL2Composed(x.value, eps));
+  }
   return x.div(safeL2Norm(x).maximum(eps));
 }
 

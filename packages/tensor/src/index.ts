@@ -33,7 +33,7 @@ export {
 } from './ops/elementwise.js';
 export { argmax, argmin, logsumexp, max, mean, min, norm, prod, sum, variance, type Axes } from './ops/reduce.js';
 export { logSoftmax, normalize, softmax } from './ops/nn.js';
-export { adamwComposed, adamwStep, gatedMixComposed, geluDerivative, type AdamWStep, type GeluMath } from './fused/index.js';
+export { adamwComposed, adamwStep, gatedMixComposed, normalizeL2Composed, geluDerivative, type AdamWStep, type GeluMath } from './fused/index.js';
 import './fused/index.js'; // the fused kernels' signatures (KernelSignatures) and references
 export { matmul } from './ops/linalg.js';
 export {

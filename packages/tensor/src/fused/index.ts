@@ -7,7 +7,7 @@
 //
 //   gelu.ts           geluGrad, geluWithGrad; geluDerivative (the one GELU derivative)
 //   linear.ts         linear, linearGelu
-//   norms.ts          rmsNorm, rmsNormGrad, layerNorm, layerNormGrad
+//   norms.ts          rmsNorm, rmsNormGrad, layerNorm, layerNormGrad, normalizeL2
 //   softmax.ts        softmaxGrad; softmax / logSoftmax references
 //   cross-entropy.ts  softmaxCrossEntropy, softmaxCrossEntropyGrad
 //   maxsim.ts         matmulGroupMax
@@ -16,7 +16,7 @@
 
 export { geluDerivative, geluGradComposed, geluWithGradComposed, type GeluMath } from './gelu.js';
 export { linearComposed, linearGeluComposed } from './linear.js';
-export { layerNormComposed, layerNormGradComposed, rmsNormComposed, rmsNormGradComposed } from './norms.js';
+export { layerNormComposed, layerNormGradComposed, normalizeL2Composed, rmsNormComposed, rmsNormGradComposed } from './norms.js';
 export { logSoftmaxComposed, softmaxComposed, softmaxGradComposed } from './softmax.js';
 export { softmaxCrossEntropyComposed, softmaxCrossEntropyGradComposed } from './cross-entropy.js';
 export { matmulGroupMaxComposed } from './maxsim.js';

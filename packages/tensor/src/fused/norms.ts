@@ -2,7 +2,7 @@
 
 import { scope } from '../scope.js';
 import type { Tensor } from '../tensor.js';
-import { add, mul, rsqrt, square, sub } from '../ops/elementwise.js';
+import { add, div, maximum, mul, rsqrt, sqrt, square, sub } from '../ops/elementwise.js';
 import { mean, sum } from '../ops/reduce.js';
 import { reshape } from '../ops/views.js';
 
@@ -16,7 +16,15 @@ declare module '../registry.js' {
     layerNorm(x: Tensor, w: Tensor | null, b: Tensor | null, eps: number): Tensor;
     /** Its gradient (x̂ = (x − μ)·r, ĝ = g·w): dx = r·(ĝ − mean(ĝ) − x̂·mean(ĝ·x̂)), dw = Σ_rows g·x̂, db = Σ_rows g. */
     layerNormGrad(x: Tensor, w: Tensor | null, g: Tensor, eps: number): { dx: Tensor; dw: Tensor; db: Tensor };
+    /** F.normalize(x, p=2, dim=−1): x / max(√max(Σ x², 1e-30), eps) per row of the last axis (the
+     *  inner clamp keeps an all-zero row's gradient finite in the composition; see avey-b). */
+    normalizeL2(x: Tensor, eps: number): Tensor;
   }
+}
+
+/** The reference composition of the 'normalizeL2' kernel. */
+export function normalizeL2Composed(x: Tensor, eps: number): Tensor {
+  return scope(() => div(x, maximum(sqrt(maximum(sum(square(x), -1, true), 1e-30)), eps)));
 }
 
 /** Sum over every axis but the last, as a (D) vector. */
