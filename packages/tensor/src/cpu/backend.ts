@@ -43,8 +43,9 @@ function dataOf(buf: BackendBuffer, op: string): TypedArray {
   return buf.data;
 }
 
-/** (trans, ld) such that a [rows, cols] view with strides (sr, sc) reads as a BLAS operand, or null. */
-function blasLayout(rows: number, cols: number, sr: number, sc: number): { trans: boolean; ld: number } | null {
+/** (trans, ld) such that a [rows, cols] view with strides (sr, sc) reads as a BLAS operand, or null
+ *  (neither row- nor column-major). Also used by the fused GEMM kernels (cpu/fused/). */
+export function blasLayout(rows: number, cols: number, sr: number, sc: number): { trans: boolean; ld: number } | null {
   if ((cols <= 1 || sc === 1) && sr >= 0) return { trans: false, ld: rows <= 1 ? 0 : sr };
   if ((rows <= 1 || sr === 1) && sc >= 0) return { trans: true, ld: cols <= 1 ? 0 : sc };
   return null;

@@ -7,7 +7,7 @@
 // float32 with the wasm sgemm installed and z in wasm memory; else null (the composition runs).
 
 import { Tensor } from '../../tensor.js';
-import { CpuBackend } from '../backend.js';
+import { blasLayout, CpuBackend } from '../backend.js';
 import { getSgemmImpl } from '../sgemm.js';
 import { getWasmGemmBlocking, wasmCopyRowsF32, wasmKernelsAvailable, wasmSgemm, wasmSgemmMulInto, wasmTensorHeap, WASM_GEMM_NR } from '../wasm/index.js';
 
@@ -26,17 +26,14 @@ export function gatedMixCpu(z: Tensor, mix: Tensor): Tensor | null {
   // tiny products run in the sgemm's plain loop (float64 sums): keep that path, and its bits
   if (C * m4 * C <= getWasmGemmBlocking().small) return null;
   // mix as a BLAS operand: rows or columns contiguous; a batch of them with one stride
-  const [sr, sc] = [mix.strides[mix.rank - 2], mix.strides[mix.rank - 1]];
-  const rowMajor = sc === 1 || C === 1, colMajor = sr === 1;
-  if (!rowMajor && !colMajor) return null;
+  const la = blasLayout(C, C, mix.strides[mix.rank - 2], mix.strides[mix.rank - 1]);
+  if (la === null) return null;
   const batch = z.size / (C * m);
   let aStride = 0;
   if (mix.rank > 2) {
     if (!mix.isContiguous()) return null; // (…, C, C) with one batch stride
     aStride = C * C;
   }
-  const transA = !rowMajor;
-  const lda = transA ? mix.strides[mix.rank - 1] : mix.strides[mix.rank - 2];
   const n = batch * C * 3 * m4;
   const Y = backend.takeArray('float32', n) as Float32Array;
   if (heap.ptr(Y, 0) < 0) {
@@ -44,7 +41,7 @@ export function gatedMixCpu(z: Tensor, mix: Tensor): Tensor | null {
     return null;
   }
   const M0 = backend.dataOf(mix.storage.buffer) as Float32Array;
-  wasmSgemmMulInto(batch, C, m4, C, M0, mix.offset, aStride, Math.max(lda, 1), transA,
+  wasmSgemmMulInto(batch, C, m4, C, M0, mix.offset, aStride, la.ld, la.trans,
     Z, z.offset, C * m, m, false, Y, 0, 3 * m4, Z, z.offset + m4, C * m, m);
   wasmCopyRowsF32(batch * C, 2 * m4, Z, z.offset + 2 * m4, m, Y, m4, 3 * m4);
   return Tensor.fromBuffer(backend, backend.adopt('float32', Y), [...z.shape.slice(0, -1), 3 * m4]);

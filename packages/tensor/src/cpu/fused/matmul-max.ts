@@ -6,18 +6,9 @@
 
 import { contiguous } from '../../ops/views.js';
 import { Tensor } from '../../tensor.js';
-import { CpuBackend } from '../backend.js';
+import { blasLayout, CpuBackend } from '../backend.js';
 import { getSgemmImpl } from '../sgemm.js';
 import { getWasmGemmBlocking, wasmKernelsAvailable, wasmSgemm, wasmSgemmGroupMax, wasmSgemmGroupMaxSym } from '../wasm/index.js';
-
-/** (trans, ld) reading the inner [rows, cols] matrix of a view with strides (sr, sc) as a BLAS
- *  operand, or null (neither row- nor column-major). */
-function layout(rows: number, cols: number, sr: number, sc: number): { trans: boolean; ld: number } | null {
-  if (sr < 0 || sc < 0) return null;
-  if (cols <= 1 || sc === 1) return { trans: false, ld: rows <= 1 ? 0 : sr };
-  if (rows <= 1 || sr === 1) return { trans: true, ld: cols <= 1 ? 0 : sc };
-  return null;
-}
 
 export function matmulGroupMaxCpu(a: Tensor, b: Tensor, S: number): Tensor | null {
   const backend = a.storage.backend;
@@ -30,10 +21,10 @@ export function matmulGroupMaxCpu(a: Tensor, b: Tensor, S: number): Tensor | nul
   // tiny products run in the sgemm's plain loop (float64 sums): keep that path, and its bits
   if (M * N * K <= getWasmGemmBlocking().small) return null;
   let ac = a, bc = b;
-  if (layout(M, K, a.strides[1], a.strides[2]) === null || a.strides[0] < 0) ac = contiguous(a);
-  if (layout(K, N, b.strides[1], b.strides[2]) === null || b.strides[0] < 0) bc = contiguous(b);
+  if (blasLayout(M, K, a.strides[1], a.strides[2]) === null || a.strides[0] < 0) ac = contiguous(a);
+  if (blasLayout(K, N, b.strides[1], b.strides[2]) === null || b.strides[0] < 0) bc = contiguous(b);
   try {
-    const la = layout(M, K, ac.strides[1], ac.strides[2])!, lb = layout(K, N, bc.strides[1], bc.strides[2])!;
+    const la = blasLayout(M, K, ac.strides[1], ac.strides[2])!, lb = blasLayout(K, N, bc.strides[1], bc.strides[2])!;
     const out = backend.takeArray('float32', B * M * (N / S)) as Float32Array;
     // b = aᵀ (the ranker's similarities of every token with every token): the symmetric kernel
     // computes the upper triangle of tiles only, with the same bits

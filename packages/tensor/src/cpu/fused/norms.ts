@@ -3,6 +3,7 @@
 
 import { allocArray } from '../../dtype.js';
 import { contiguous } from '../../ops/views.js';
+import { collapseDims } from '../../shape.js';
 import { Tensor } from '../../tensor.js';
 import { CpuBackend } from '../backend.js';
 import { getSgemmImpl } from '../sgemm.js';
@@ -247,11 +248,14 @@ export function normalizeL2Cpu(x: Tensor, eps: number): Tensor | null {
   const backend = x.storage.backend;
   if (!(backend instanceof CpuBackend) || x.dtype !== 'float32' || x.rank === 0) return null;
   const D = x.shape[x.rank - 1], rows = D === 0 ? 0 : x.size / D;
-  if (D < 32 || rows * D < 1024 || x.strides[x.rank - 1] !== 1) return null;
+  if (D < 32 || rows * D < 1024) return null;
   if (!wasmKernelsAvailable() || getSgemmImpl() !== wasmSgemm) return null;
-  // rows at one stride (a contiguous tensor, or a narrow of the last axis of one)
-  const rs = x.rank === 1 ? D : x.strides[x.rank - 2];
-  for (let i = x.rank - 3; i >= 0; i--) if (x.strides[i] !== x.strides[i + 1] * x.shape[i + 1]) return null;
+  // rows at one stride (a contiguous tensor, or a narrow of the last axis of one), as the backend's
+  // elementwise dispatch collapses them
+  const c = collapseDims(x.shape, [x.strides]);
+  const flat = c.shape.length === 1 && c.strides[0][0] === 1;
+  if (!flat && !(c.shape.length === 2 && c.shape[1] === D && c.strides[0][1] === 1)) return null;
+  const rs = flat ? D : c.strides[0][0];
   const X = backend.dataOf(x.storage.buffer) as Float32Array;
   const sq = backend.takeArray('float32', rows * D) as Float32Array;
   const sums = new Float32Array(rows);
