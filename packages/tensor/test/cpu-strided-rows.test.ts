@@ -8,19 +8,12 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import * as T from '../src/index.js';
 import { wasmBinaryRowsF32, wasmKernelsAvailable, type WasmBinaryOp } from '../src/cpu/wasm/index.js';
+import { lcg } from './reference.js';
 
 const skip = wasmKernelsAvailable() ? false : 'WebAssembly SIMD128 unavailable';
 const F: Record<WasmBinaryOp, (a: number, b: number) => number> = {
   add: (a, b) => a + b, sub: (a, b) => a - b, mul: (a, b) => a * b, div: (a, b) => a / b,
 };
-
-function lcg(n: number, seed: number): Float32Array {
-  let s = seed >>> 0 || 1;
-  return Float32Array.from({ length: n }, () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 31 - 1;
-  });
-}
 
 test('wasmBinaryRowsF32 = the element loop (row strides incl. 0, rows longer than a chunk)', { skip }, () => {
   fc.assert(

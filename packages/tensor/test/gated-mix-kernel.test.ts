@@ -8,16 +8,9 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import * as T from '../src/index.js';
 import { setWasmGemmThreads, wasmKernelsAvailable } from '../src/cpu/wasm/index.js';
+import { lcg } from './reference.js';
 
 const skip = wasmKernelsAvailable() ? false : 'WebAssembly SIMD128 unavailable';
-
-function lcg(n: number, seed: number, scale: number): Float32Array {
-  let s = seed >>> 0 || 1;
-  return Float32Array.from({ length: n }, () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return (s / 2 ** 31 - 1) * scale;
-  });
-}
 
 test("'gatedMix' (cpu) = matmul, mul, cat, bit for bit", { skip }, () => {
   const k = T.getKernel('gatedMix', 'cpu');

@@ -9,16 +9,9 @@ import fc from 'fast-check';
 import * as T from '../src/index.js';
 import { linearGeluComposed } from '../src/fused/index.js';
 import { wasmKernelsAvailable } from '../src/cpu/wasm/index.js';
+import { lcg } from './reference.js';
 
 const skip = wasmKernelsAvailable() ? false : 'WebAssembly SIMD128 unavailable';
-
-function lcg(n: number, seed: number, scale: number): Float32Array {
-  let s = seed >>> 0 || 1;
-  return Float32Array.from({ length: n }, () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return (s / 2 ** 31 - 1) * scale;
-  });
-}
 
 test("'linearGelu' (cpu) = linear then GELU (with and without dy/dz)", { skip }, () => {
   const k = T.getKernel('linearGelu', 'cpu');

@@ -146,12 +146,12 @@ export function refErf(x: number): number {
   return (2 / Math.sqrt(Math.PI)) * sum;
 }
 
-/** n float32 values in [-1, 1) from a 32-bit LCG: cheap, seeded test data (self-contained, so a
- *  test can also ship it to a child process with `lcg.toString()`). */
-export function lcg(n: number, seed: number): Float32Array {
+/** n float32 values in [-scale, scale) from a 32-bit LCG: cheap, seeded test data (self-contained,
+ *  so a test can also ship it to a child process with `lcg.toString()`). */
+export function lcg(n: number, seed: number, scale = 1): Float32Array {
   let s = seed >>> 0 || 1;
   return Float32Array.from({ length: n }, () => {
     s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 31 - 1;
+    return (s / 2 ** 31 - 1) * scale;
   });
 }

@@ -9,16 +9,9 @@ import {
   setWasmGemmBlocking, setWasmGemmThreads, wasmGeluWithGradF32, wasmKernelsAvailable, wasmSgemm, wasmSgemmBiasAct, wasmUnaryF32,
   type GemmActivation,
 } from '../src/cpu/wasm/index.js';
+import { lcg } from './reference.js';
 
 const skip = wasmKernelsAvailable() ? false : 'WebAssembly SIMD128 unavailable';
-
-function lcg(n: number, seed: number, scale = 1): Float32Array {
-  let s = seed >>> 0 || 1;
-  return Float32Array.from({ length: n }, () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return (s / 2 ** 31 - 1) * scale;
-  });
-}
 
 test('wasmSgemmBiasAct = wasmSgemm, then bias add, then GELU / GELU-with-grad (bitwise)', { skip }, () => {
   try {

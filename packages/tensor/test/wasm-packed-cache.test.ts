@@ -9,16 +9,9 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import * as T from '../src/index.js';
 import { packCacheStats, setPackCacheLimit, setWasmGemmThreads, wasmKernelsAvailable, wasmTensorHeap } from '../src/cpu/wasm/index.js';
+import { lcg } from './reference.js';
 
 const skip = wasmKernelsAvailable() && wasmTensorHeap() !== null ? false : 'WebAssembly SIMD128 or the shared tensor heap unavailable';
-
-function lcg(n: number, seed: number, scale: number): Float32Array {
-  let s = seed >>> 0 || 1;
-  return Float32Array.from({ length: n }, () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return (s / 2 ** 31 - 1) * scale;
-  });
-}
 
 /** y of the kernel with the cache off (every call packs op(B) itself). */
 function uncached(run: () => T.Tensor): Float32Array {
