@@ -83,6 +83,9 @@ const TLOCALS = '(local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v
  * Fast paths: cs == 4 (depth contiguous: 4×4 transposes) and rs == 4 (sliver dim contiguous:
  * straight vector copies). Used for A (W = MR, X = op(A) block) and for B (W = NR, X = op(B)ᵀ block).
  */
+/** Slivers that pack_a / pack_b fill in one pass when the sliver dimension is contiguous (fastRowG). */
+const PACK_ROW_GROUP = 4;
+
 function packFn(name: string, W: number): string {
   const WV = Math.floor(W / 4); // whole groups of 4 sliver rows; W % 4 is 0 or 2 (a trailing pair)
   const pair = W % 4 === 2;
@@ -122,6 +125,26 @@ function packFn(name: string, W: number): string {
     '  (local.set $k (i32.add (local.get $k) (i32.const 1)))',
     '  (br $rk)))',
   ]);
+  // G full slivers at once, sliver dim contiguous (rs == 4): each depth step reads G·W floats of one
+  // source row (whole cache lines) and writes them to G destination slivers, kc·W·4 bytes apart.
+  // One sliver per pass read half a line per row, and a row stride of 2^k bytes maps all the rows
+  // to a few L1 sets, so the line's other half came back from L2 for the next sliver.
+  const G = PACK_ROW_GROUP;
+  const fastRowG = lines([
+    '(local.set $k (i32.const 0))',
+    `(local.set $e (i32.mul (local.get $kc) (i32.const ${W * 4})))`, // bytes per packed sliver
+    '(block $gk_done (loop $gk',
+    '  (br_if $gk_done (i32.ge_s (local.get $k) (local.get $kc)))',
+    '  (local.set $r (i32.add (local.get $p) (i32.mul (local.get $k) (local.get $cs))))',
+    ...range(G).flatMap((g) => [
+      ...(g === 0 ? [] : ['  (local.set $q (i32.add (local.get $q) (local.get $e)))']),
+      ...range(WV).map((v) => `  (v128.store offset=${v * 16} (local.get $q) (v128.load offset=${(g * W + 4 * v) * 4} (local.get $r)))`),
+      ...(pair ? [`  (i64.store offset=${WV * 16} (local.get $q) (i64.load offset=${(g * W + 4 * WV) * 4} (local.get $r)))`] : []),
+    ]),
+    `  (local.set $q (i32.sub (local.get $q) (i32.sub (i32.mul (local.get $e) (i32.const ${G - 1})) (i32.const ${W * 4}))))`,
+    '  (local.set $k (i32.add (local.get $k) (i32.const 1)))',
+    '  (br $gk)))',
+  ]);
   return `
   ;; ${name}(src, rs, cs, w, kc, dst): pack X[w, kc] (X[i,k] at src + i*rs + k*cs) into slivers of ${W}.
   (func $${name} (export "${name}") (param $src i32) (param $rs i32) (param $cs i32) (param $w i32) (param $kc i32) (param $dst i32)
@@ -134,6 +157,10 @@ function packFn(name: string, W: number): string {
       (local.set $p (i32.add (local.get $src) (i32.mul (local.get $s) (local.get $rs))))
       (local.set $q (i32.add (local.get $dst) (i32.shl (i32.mul (local.get $s) (local.get $kc)) (i32.const 2))))
       (local.set $k (i32.const 0))
+      (if (i32.and (i32.eq (local.get $rs) (i32.const 4)) (i32.ge_s (local.get $rows) (i32.const ${G * W}))) (then
+        ${fastRowG}
+        (local.set $s (i32.add (local.get $s) (i32.const ${G * W})))
+        (br $s_loop)))
       (if (i32.ge_s (local.get $rows) (i32.const ${W})) (then
         (if (i32.eq (local.get $cs) (i32.const 4)) (then
           ${fastDepth}

@@ -16,6 +16,24 @@
       (local.set $p (i32.add (local.get $src) (i32.mul (local.get $s) (local.get $rs))))
       (local.set $q (i32.add (local.get $dst) (i32.shl (i32.mul (local.get $s) (local.get $kc)) (i32.const 2))))
       (local.set $k (i32.const 0))
+      (if (i32.and (i32.eq (local.get $rs) (i32.const 4)) (i32.ge_s (local.get $rows) (i32.const 16))) (then
+        (local.set $k (i32.const 0))
+(local.set $e (i32.mul (local.get $kc) (i32.const 16)))
+(block $gk_done (loop $gk
+  (br_if $gk_done (i32.ge_s (local.get $k) (local.get $kc)))
+  (local.set $r (i32.add (local.get $p) (i32.mul (local.get $k) (local.get $cs))))
+  (v128.store offset=0 (local.get $q) (v128.load offset=0 (local.get $r)))
+  (local.set $q (i32.add (local.get $q) (local.get $e)))
+  (v128.store offset=0 (local.get $q) (v128.load offset=16 (local.get $r)))
+  (local.set $q (i32.add (local.get $q) (local.get $e)))
+  (v128.store offset=0 (local.get $q) (v128.load offset=32 (local.get $r)))
+  (local.set $q (i32.add (local.get $q) (local.get $e)))
+  (v128.store offset=0 (local.get $q) (v128.load offset=48 (local.get $r)))
+  (local.set $q (i32.sub (local.get $q) (i32.sub (i32.mul (local.get $e) (i32.const 3)) (i32.const 16))))
+  (local.set $k (i32.add (local.get $k) (i32.const 1)))
+  (br $gk)))
+        (local.set $s (i32.add (local.get $s) (i32.const 16)))
+        (br $s_loop)))
       (if (i32.ge_s (local.get $rows) (i32.const 4)) (then
         (if (i32.eq (local.get $cs) (i32.const 4)) (then
           (local.set $k (i32.const 0))
@@ -81,6 +99,28 @@
       (local.set $p (i32.add (local.get $src) (i32.mul (local.get $s) (local.get $rs))))
       (local.set $q (i32.add (local.get $dst) (i32.shl (i32.mul (local.get $s) (local.get $kc)) (i32.const 2))))
       (local.set $k (i32.const 0))
+      (if (i32.and (i32.eq (local.get $rs) (i32.const 4)) (i32.ge_s (local.get $rows) (i32.const 32))) (then
+        (local.set $k (i32.const 0))
+(local.set $e (i32.mul (local.get $kc) (i32.const 32)))
+(block $gk_done (loop $gk
+  (br_if $gk_done (i32.ge_s (local.get $k) (local.get $kc)))
+  (local.set $r (i32.add (local.get $p) (i32.mul (local.get $k) (local.get $cs))))
+  (v128.store offset=0 (local.get $q) (v128.load offset=0 (local.get $r)))
+  (v128.store offset=16 (local.get $q) (v128.load offset=16 (local.get $r)))
+  (local.set $q (i32.add (local.get $q) (local.get $e)))
+  (v128.store offset=0 (local.get $q) (v128.load offset=32 (local.get $r)))
+  (v128.store offset=16 (local.get $q) (v128.load offset=48 (local.get $r)))
+  (local.set $q (i32.add (local.get $q) (local.get $e)))
+  (v128.store offset=0 (local.get $q) (v128.load offset=64 (local.get $r)))
+  (v128.store offset=16 (local.get $q) (v128.load offset=80 (local.get $r)))
+  (local.set $q (i32.add (local.get $q) (local.get $e)))
+  (v128.store offset=0 (local.get $q) (v128.load offset=96 (local.get $r)))
+  (v128.store offset=16 (local.get $q) (v128.load offset=112 (local.get $r)))
+  (local.set $q (i32.sub (local.get $q) (i32.sub (i32.mul (local.get $e) (i32.const 3)) (i32.const 32))))
+  (local.set $k (i32.add (local.get $k) (i32.const 1)))
+  (br $gk)))
+        (local.set $s (i32.add (local.get $s) (i32.const 32)))
+        (br $s_loop)))
       (if (i32.ge_s (local.get $rows) (i32.const 8)) (then
         (if (i32.eq (local.get $cs) (i32.const 4)) (then
           (local.set $k (i32.const 0))
