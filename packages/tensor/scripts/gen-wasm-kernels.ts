@@ -226,8 +226,15 @@ function microFn(): string {
     (local $k i32) (local $e i32) (local $a v128)
     ${accLocals} ${bLocals}
     ${zero.join('\n    ')}
+    ;; the first k step, peeled (kc >= 1: callers never pass an empty K block). Its broadcasts share
+    ;; their addresses (memory base + offset) with the loop's, so TurboFan computes them once, before
+    ;; the loop, instead of one \`lea\` per broadcast per step (V8's x64 \`vbroadcastss\` takes no
+    ;; displacement), and the loop's pa and pb need no zero-extension: 27 instructions per step, was 33
+    ${step(0)}
+    (local.set $pa (i32.add (local.get $pa) (i32.const ${MR * 4})))
+    (local.set $pb (i32.add (local.get $pb) (i32.const ${NR * 4})))
     ;; k loop${KU === 1 ? '' : `, unrolled ${KU}× (then one step at a time)`}
-    (local.set $k (local.get $kc))
+    (local.set $k (i32.sub (local.get $kc) (i32.const 1)))
     (block $ku_done (loop $ku_loop
       (br_if $ku_done (i32.lt_s (local.get $k) (i32.const ${KU})))
       ${range(KU).map(step).join('\n')}

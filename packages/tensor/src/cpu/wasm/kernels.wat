@@ -207,8 +207,28 @@
     (local.set $c2_1 (v128.const i32x4 0 0 0 0))
     (local.set $c3_0 (v128.const i32x4 0 0 0 0))
     (local.set $c3_1 (v128.const i32x4 0 0 0 0))
+    ;; the first k step, peeled (kc >= 1: callers never pass an empty K block). Its broadcasts share
+    ;; their addresses (memory base + offset) with the loop's, so TurboFan computes them once, before
+    ;; the loop, instead of one `lea` per broadcast per step (V8's x64 `vbroadcastss` takes no
+    ;; displacement), and the loop's pa and pb need no zero-extension: 27 instructions per step, was 33
+    (local.set $b0 (v128.load offset=0 (local.get $pb)))
+(local.set $b1 (v128.load offset=16 (local.get $pb)))
+(local.set $a (v128.load32_splat offset=0 (local.get $pa)))
+(local.set $c0_0 (f32x4.add (local.get $c0_0) (f32x4.mul (local.get $a) (local.get $b0))))
+(local.set $c0_1 (f32x4.add (local.get $c0_1) (f32x4.mul (local.get $a) (local.get $b1))))
+(local.set $a (v128.load32_splat offset=4 (local.get $pa)))
+(local.set $c1_0 (f32x4.add (local.get $c1_0) (f32x4.mul (local.get $a) (local.get $b0))))
+(local.set $c1_1 (f32x4.add (local.get $c1_1) (f32x4.mul (local.get $a) (local.get $b1))))
+(local.set $a (v128.load32_splat offset=8 (local.get $pa)))
+(local.set $c2_0 (f32x4.add (local.get $c2_0) (f32x4.mul (local.get $a) (local.get $b0))))
+(local.set $c2_1 (f32x4.add (local.get $c2_1) (f32x4.mul (local.get $a) (local.get $b1))))
+(local.set $a (v128.load32_splat offset=12 (local.get $pa)))
+(local.set $c3_0 (f32x4.add (local.get $c3_0) (f32x4.mul (local.get $a) (local.get $b0))))
+(local.set $c3_1 (f32x4.add (local.get $c3_1) (f32x4.mul (local.get $a) (local.get $b1))))
+    (local.set $pa (i32.add (local.get $pa) (i32.const 16)))
+    (local.set $pb (i32.add (local.get $pb) (i32.const 32)))
     ;; k loop
-    (local.set $k (local.get $kc))
+    (local.set $k (i32.sub (local.get $kc) (i32.const 1)))
     (block $ku_done (loop $ku_loop
       (br_if $ku_done (i32.lt_s (local.get $k) (i32.const 1)))
       (local.set $b0 (v128.load offset=0 (local.get $pb)))
