@@ -44,7 +44,7 @@ export interface GemmBlocking {
   small: number;
 }
 
-const DEFAULT_BLOCKING: GemmBlocking = { mc: 120, kc: 256, nc: 512, small: 1024 };
+const DEFAULT_BLOCKING: GemmBlocking = { mc: 120, kc: 512, nc: 512, small: 1024 };
 let blocking: GemmBlocking = { ...DEFAULT_BLOCKING };
 
 /** Tuning / test hook: changes the cache blocking (`null` restores the default). */
