@@ -77,15 +77,15 @@ const TLOCALS = '(local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v
 // each k, W consecutive floats; partial slivers are zero-padded so the micro-kernel never sees an
 // edge. Sliver s starts at dst + s*kc*W*4.
 
+/** Slivers that pack_a / pack_b fill in one pass when the sliver dimension is contiguous (fastRowG). */
+const PACK_ROW_GROUP = 4;
+
 /**
  * pack(src, rs, cs, w, kc, dst): X is [w, kc] (w = rows of the sliver dimension, kc = depth).
  * dst[(s*kc + k)*W + r] = X[s*W + r, k] (0 beyond w).
  * Fast paths: cs == 4 (depth contiguous: 4×4 transposes) and rs == 4 (sliver dim contiguous:
- * straight vector copies). Used for A (W = MR, X = op(A) block) and for B (W = NR, X = op(B)ᵀ block).
+ * straight vector copies, PACK_ROW_GROUP slivers per pass while that many are full). Used for A (W = MR, X = op(A) block) and for B (W = NR, X = op(B)ᵀ block).
  */
-/** Slivers that pack_a / pack_b fill in one pass when the sliver dimension is contiguous (fastRowG). */
-const PACK_ROW_GROUP = 4;
-
 function packFn(name: string, W: number): string {
   const WV = Math.floor(W / 4); // whole groups of 4 sliver rows; W % 4 is 0 or 2 (a trailing pair)
   const pair = W % 4 === 2;
@@ -129,6 +129,8 @@ function packFn(name: string, W: number): string {
   // source row (whole cache lines) and writes them to G destination slivers, kc·W·4 bytes apart.
   // One sliver per pass read half a line per row, and a row stride of 2^k bytes maps all the rows
   // to a few L1 sets, so the line's other half came back from L2 for the next sliver.
+  // Locals: $r = the source row of depth step k, $e = bytes per packed sliver, $q walks the G slivers
+  // and comes back to the first one's next step.
   const G = PACK_ROW_GROUP;
   const fastRowG = lines([
     '(local.set $k (i32.const 0))',
@@ -195,7 +197,8 @@ function packFn(name: string, W: number): string {
 // tile over kc in its own function, `micro`. The k loop must not be unrolled: V8 (11.x) unrolls small
 // innermost loops by ~(nesting depth + 1)·50 / size, and its unrolled 6×8 body loads the second step's
 // operands early and spills accumulators (16 vs 36 GFLOP/s measured). A loop at depth 0 in a function
-// of its own is above that size and stays rolled. A call per register tile costs ~1 % at kc = 256 (0.5 % at the default 512).
+// of its own is above that size and stays rolled. A call per register tile costs ~1 % at kc = 256
+// (half that at the default 512).
 
 function microFn(): string {
   const acc = (r: number, v: number) => `$c${r}_${v}`;
